@@ -1,0 +1,117 @@
+#include "analysis/report.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+
+#include "core/error.h"
+
+namespace attnlab::analysis {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kStyle = R"(body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
+table{border-collapse:collapse;margin:1em 0}caption{text-align:left;font-weight:bold;margin-bottom:.4em}
+th,td{border-bottom:1px solid #ddd;padding:.3em .7em;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{border-bottom:2px solid #444}.note,.meta{color:#555;font-size:.9em}.warnings{color:#a40}svg{display:block;margin:1em 0})";
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream file(path, std::ios::binary);
+  file << text;
+  if (!file) throw UserError(path.string() + ": cannot write");
+}
+
+std::string now_text() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%d %H:%M UTC", &utc);
+  return text;
+}
+
+}  // namespace
+
+Report build_report(const ReportOptions& options, const ReportSections& sections) {
+  if (options.paths.empty()) throw UserError("report: give at least one run or sweep directory");
+  if (!options.baseline.empty()) BaselineSpec::parse(options.baseline);
+  Report report;
+  report.paths = options.paths;
+  report.run_set = load_runs(options.paths);
+  report.grouping = group_runs(report.run_set.runs, options.ignored_keys, options.baseline);
+  const ReportContext context{report.run_set.runs, report.grouping, options.baseline};
+  for (const auto& build : sections.tables)
+    if (auto table = build(context)) report.tables.push_back(std::move(*table));
+  for (const auto& build : sections.plots)
+    if (auto plot = build(context)) report.plots.push_back(std::move(*plot));
+  return report;
+}
+
+std::string render_markdown(const Report& report) {
+  std::string out;
+  for (const auto& table : report.tables) out += to_markdown(table) + "\n";
+  if (!report.run_set.warnings.empty()) {
+    out += "Skipped files:\n\n";
+    for (const auto& warning : report.run_set.warnings) out += "- " + warning + "\n";
+  }
+  return out;
+}
+
+std::string render_latex(const Report& report) {
+  std::string out = "% attnlab report; needs \\usepackage{booktabs}\n";
+  for (const auto& table : report.tables) out += to_latex(table) + "\n";
+  return out;
+}
+
+std::string render_html(const Report& report) {
+  std::string out = fmt::format(
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>attnlab report</title>\n"
+      "<style>\n{}\n</style>\n</head>\n<body>\n<h1>attnlab report</h1>\n"
+      "<p class=\"meta\">{} runs from {} &middot; generated {}</p>\n",
+      kStyle, report.run_set.runs.size(), html_escape(join(report.paths)), now_text());
+  if (!report.run_set.warnings.empty()) {
+    out += "<ul class=\"warnings\">\n";
+    for (const auto& warning : report.run_set.warnings) out += "<li>skipped " + html_escape(warning) + "</li>\n";
+    out += "</ul>\n";
+  }
+  for (const auto& table : report.tables) out += to_html(table);
+  for (const auto& plot : report.plots) out += render_svg(plot);
+  return out + "</body>\n</html>\n";
+}
+
+void write_report(const Report& report, const std::string& out_dir) {
+  std::error_code error;
+  fs::create_directories(out_dir, error);
+  if (error) throw UserError(out_dir + ": cannot create the report directory (" + error.message() + ")");
+  const fs::path dir(out_dir);
+  write_file(dir / "report.md", render_markdown(report));
+  for (size_t i = 0; i < report.tables.size(); ++i)
+    write_file(dir / (i == 0 ? std::string("report.csv") : "report_" + report.tables[i].name + ".csv"),
+               to_csv(report.tables[i]));
+  write_file(dir / "report.tex", render_latex(report));
+  write_file(dir / "report.html", render_html(report));
+}
+
+std::string default_out_dir(const std::vector<std::string>& paths) {
+  if (paths.empty()) return "report";
+  const fs::path first(paths.front());
+  return ((fs::is_regular_file(first) ? first.parent_path() : first) / "report").string();
+}
+
+int run_report(const ReportOptions& options, std::ostream& out, std::ostream& err) {
+  const Report report = build_report(options);
+  for (const auto& warning : report.run_set.warnings) err << "warning: " << warning << " (skipped)\n";
+  const std::string out_dir = options.out_dir.empty() ? default_out_dir(options.paths) : options.out_dir;
+  write_report(report, out_dir);
+  for (const auto& table : report.tables) out << to_markdown(table) << "\n";
+  err << "report: " << report.run_set.runs.size() << " runs, " << report.grouping.variants.size() << " variants -> "
+      << out_dir << "/report.{md,csv,tex,html}\n";
+  return 0;
+}
+
+}  // namespace attnlab::analysis

@@ -1,0 +1,74 @@
+#include "analysis/run_set.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "analysis/stats.h"
+#include "core/error.h"
+
+namespace attnlab::analysis {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> find_run_files(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const auto& path : paths) {
+    if (fs::is_regular_file(path)) {
+      files.push_back(path);
+      continue;
+    }
+    if (!fs::is_directory(path)) throw UserError(path + ": no such file or directory");
+    std::vector<std::string> found;
+    for (const auto& entry : fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied))
+      if (entry.is_regular_file() && entry.path().filename() == "run.h5") found.push_back(entry.path().string());
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  return files;
+}
+
+LoadedRun load_run(const std::string& path) {
+  LoadedRun run;
+  run.path = path;
+  run.dir = fs::path(path).parent_path().string();
+  run.reader = std::make_shared<results::RunReader>(path);
+  const results::RunReader& reader = *run.reader;
+  run.status = reader.string_attribute(results::attr::kStatus, "unknown");
+  run.error = reader.string_attribute(results::attr::kError);
+  run.seed = reader.int_attribute(results::attr::kSeed);
+  run.n_params = reader.int_attribute(results::attr::kNParams);
+  run.config = flatten_yaml(reader.string_attribute(results::attr::kConfigYaml), path);
+  if (reader.has_table(results::kEvalTable)) {
+    const auto steps = reader.ints(results::kEvalTable, "step");
+    const auto splits = reader.strings(results::kEvalTable, "split");
+    const auto loss = reader.doubles(results::kEvalTable, "loss");
+    const auto ppl = reader.doubles(results::kEvalTable, "ppl");
+    const auto bpc = reader.doubles(results::kEvalTable, "bpc");
+    for (size_t i = 0; i < splits.size(); ++i)
+      if (splits[i] == results::kValSplit) run.val.push_back({steps[i], loss[i], ppl[i], bpc[i]});
+    if (!run.val.empty()) run.final_val = run.val.back();
+  }
+  run.tokens_per_s = reader.has_table(results::kTrainTable)
+                         ? median(reader.doubles(results::kTrainTable, "tokens_per_s"))
+                         : median({});
+  return run;
+}
+
+RunSet load_runs(const std::vector<std::string>& paths) {
+  const std::vector<std::string> files = find_run_files(paths);
+  if (files.empty()) throw UserError("no run.h5 files under " + join(paths));
+  RunSet set;
+  for (const auto& file : files) {
+    try {
+      set.runs.push_back(load_run(file));
+    } catch (const UserError& e) {
+      set.warnings.push_back(e.what());
+    }
+  }
+  if (set.runs.empty())
+    throw UserError("none of the " + std::to_string(files.size()) + " run files could be read: " +
+                    join(set.warnings, "; "));
+  return set;
+}
+
+}  // namespace attnlab::analysis

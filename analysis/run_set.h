@@ -1,0 +1,57 @@
+#pragma once
+/// Loading run files for analysis: find every run.h5 below some directories and read what the
+/// report needs once (status, flattened config, final validation numbers, throughput).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/flatten.h"
+#include "results/run_reader.h"
+
+namespace attnlab::analysis {
+
+/// One validation evaluation (an /eval row with split "val").
+struct EvalPoint {
+  int64_t step = 0;
+  double loss = 0;
+  double ppl = 0;
+  double bpc = 0;
+};
+
+/// A run file, opened, with the numbers every table needs. `reader` stays open for table
+/// builders that need other tables (/eval_budget, /sparsity, /analysis/...).
+struct LoadedRun {
+  std::string path;                               ///< the run.h5 file
+  std::string dir;                                ///< its directory
+  std::shared_ptr<results::RunReader> reader;
+  std::string status;                             ///< running | completed | failed
+  std::string error;                              ///< the failure message when failed
+  int64_t seed = 0;
+  int64_t n_params = 0;
+  FlatConfig config;                              ///< config_yaml flattened to dotted keys
+  std::vector<EvalPoint> val;                     ///< validation curve, in file order
+  std::optional<EvalPoint> final_val;             ///< the last validation row
+  double tokens_per_s = 0;                        ///< median of /train tokens_per_s (NaN if no rows)
+};
+
+/// Every run.h5 below the given directories (recursively, sorted), or the paths themselves when they
+/// are files. UserError for a path that does not exist.
+std::vector<std::string> find_run_files(const std::vector<std::string>& paths);
+
+/// Loads one run file; attnlab::UserError (one line) when it cannot be read.
+LoadedRun load_run(const std::string& path);
+
+/// Runs that loaded, and one line per file that did not.
+struct RunSet {
+  std::vector<LoadedRun> runs;
+  std::vector<std::string> warnings;
+};
+
+/// Finds and loads the runs below `paths`. UserError when there are no run files at all, or when
+/// none of them could be read (the message lists why).
+RunSet load_runs(const std::vector<std::string>& paths);
+
+}  // namespace attnlab::analysis

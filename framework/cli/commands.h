@@ -1,0 +1,16 @@
+#pragma once
+/// The `attnlab` subcommands. Each file `<name>_command.cpp` adds one subcommand to the app;
+/// its callback returns the process exit code through `exit_code`.
+
+namespace CLI {
+class App;
+}
+
+namespace attnlab::cli {
+
+void add_run_command(CLI::App& app, int& exit_code);
+void add_train_command(CLI::App& app, int& exit_code);
+void add_list_command(CLI::App& app, int& exit_code);
+void add_report_command(CLI::App& app, int& exit_code);
+
+}  // namespace attnlab::cli

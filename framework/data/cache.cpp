@@ -1,0 +1,66 @@
+#include "data/cache.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "core/error.h"
+
+namespace attnlab::data {
+
+Hasher& Hasher::add_raw(const void* data, size_t size) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (size_t i = 0; i < size; ++i) {
+    state_ ^= p[i];
+    state_ *= 0x100000001b3ULL;
+  }
+  return *this;
+}
+
+Hasher& Hasher::add(const std::string& bytes) {
+  add(static_cast<int64_t>(bytes.size()));
+  return add_raw(bytes.data(), bytes.size());
+}
+
+Hasher& Hasher::add(int64_t value) { return add_raw(&value, sizeof value); }
+
+Hasher& Hasher::add(double value) { return add_raw(&value, sizeof value); }
+
+std::string Hasher::hex() const {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(state_));
+  return buf;
+}
+
+std::string read_file(const std::filesystem::path& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UserError(what + ": cannot read " + path.string());
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) throw UserError(what + ": error while reading " + path.string());
+  return buffer.str();
+}
+
+void write_file_atomic(const std::filesystem::path& path, const std::string& bytes) {
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  std::filesystem::path tmp = path;
+  tmp += ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write " + tmp.string() + ": " + std::strerror(errno));
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) {
+      std::error_code ignored;
+      std::filesystem::remove(tmp, ignored);
+      throw std::runtime_error("error while writing " + tmp.string());
+    }
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+}  // namespace attnlab::data

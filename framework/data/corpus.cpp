@@ -1,0 +1,123 @@
+#include "data/corpus.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "config/map_reader.h"
+#include "core/error.h"
+#include "data/cache.h"
+#include "data/tokenizer.h"
+#include "data/utf8.h"
+
+namespace attnlab::data {
+
+namespace fs = std::filesystem;
+
+DataOptions DataOptions::from_config(const cfg::Node& node) {
+  DataOptions o;
+  cfg::MapReader r(node, "data");
+  std::vector<std::string> names;
+  for (const auto& c : known_corpora()) names.push_back(c.name);
+  o.corpus = r.choice("corpus", o.corpus, names);
+  o.path = r.optional_string("path").value_or("");
+  o.root = r.string("root", o.root);
+  o.tokenizer = r.choice("tokenizer", o.tokenizer, tokenizer_names());
+  o.vocab_size = r.integer("vocab_size", o.vocab_size);
+  o.train_fraction = r.number("train_fraction", o.train_fraction);
+  r.finish();
+  auto where = [&](const std::string& key) {
+    const cfg::Node* child = node.find(key);
+    return child ? child->source() : node.source();
+  };
+  if (o.vocab_size < 2) {
+    cfg::fail_at(where("vocab_size"), "data.vocab_size: must be at least 2, got " +
+                                          std::to_string(o.vocab_size));
+  }
+  if (!(o.train_fraction > 0.0 && o.train_fraction < 1.0)) {
+    cfg::fail_at(where("train_fraction"), "data.train_fraction: must be in (0, 1), got " +
+                                              std::to_string(o.train_fraction));
+  }
+  return o;
+}
+
+const std::vector<KnownCorpus>& known_corpora() {
+  static const std::vector<KnownCorpus> corpora = {
+      {"moby_dick", "moby_dick/moby_dick.txt", false},
+      {"kjv", "kjv/kjv.txt", false},
+      {"sotu", "sotu", true},
+  };
+  return corpora;
+}
+
+namespace {
+
+std::string read_document(const fs::path& file) {
+  std::string text = read_file(file, "corpus");
+  check_utf8(text, file.string());
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+  return text;
+}
+
+bool is_blank(const std::string& text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); });
+}
+
+std::vector<std::string> read_folder(const fs::path& folder) {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".txt") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<std::string> documents;
+  for (const auto& file : files) {
+    std::string text = read_document(file);
+    if (!is_blank(text)) documents.push_back(std::move(text));
+  }
+  return documents;
+}
+
+}  // namespace
+
+Corpus load_corpus(const DataOptions& options) {
+  Corpus corpus;
+  fs::path location;
+  if (!options.path.empty()) {
+    location = options.path;
+    if (!fs::exists(location)) throw UserError("data.path: file not found: " + options.path);
+    corpus.name = location.filename().stem().string();
+    if (corpus.name.empty()) corpus.name = location.parent_path().filename().string();
+  } else {
+    const auto& corpora = known_corpora();
+    auto it = std::find_if(corpora.begin(), corpora.end(),
+                           [&](const KnownCorpus& c) { return c.name == options.corpus; });
+    if (it == corpora.end()) {
+      std::vector<std::string> names;
+      for (const auto& c : corpora) names.push_back(c.name);
+      throw UserError("unknown corpus '" + options.corpus + "'" + did_you_mean(options.corpus, names) +
+                      "; known corpora: " + join(names) + " (or set data.path to any UTF-8 text file)");
+    }
+    location = fs::path(options.root) / it->relative_path;
+    corpus.name = it->name;
+    const bool present = it->is_folder ? fs::is_directory(location) : fs::is_regular_file(location);
+    if (!present) {
+      throw UserError("corpus '" + it->name + "' not found at " + location.string() +
+                      ": run scripts/setup.sh (or scripts/fetch_corpora.sh " + options.root + ")");
+    }
+  }
+  corpus.location = location.string();
+  if (fs::is_directory(location)) {
+    corpus.documents = read_folder(location);
+    if (corpus.documents.empty()) {
+      throw UserError("corpus '" + corpus.name + "' is empty: no non-empty .txt files in " +
+                      corpus.location);
+    }
+  } else {
+    std::string text = read_document(location);
+    if (is_blank(text)) throw UserError("corpus '" + corpus.name + "' is empty: " + corpus.location);
+    corpus.documents.push_back(std::move(text));
+  }
+  return corpus;
+}
+
+}  // namespace attnlab::data

@@ -1,0 +1,13 @@
+#include "model/rms_norm.h"
+
+namespace attnlab {
+
+RMSNormImpl::RMSNormImpl(int64_t dim, double eps)
+    : eps_(eps), weight_(register_parameter("weight", torch::ones({dim}))) {}
+
+torch::Tensor RMSNormImpl::forward(const torch::Tensor& x) {
+  auto inv_rms = torch::rsqrt(x.pow(2).mean(-1, /*keepdim=*/true) + eps_);  // [..., 1]
+  return x * inv_rms * weight_;
+}
+
+}  // namespace attnlab

@@ -1,0 +1,24 @@
+#include "model/swiglu.h"
+
+#include <cmath>
+
+namespace attnlab {
+
+namespace nn = torch::nn;
+
+SwiGLUImpl::SwiGLUImpl(int64_t d_model, int64_t hidden)
+    : hidden_(hidden),
+      gate_up_proj_(register_module("gate_up_proj", nn::Linear(nn::LinearOptions(d_model, 2 * hidden).bias(false)))),
+      down_proj_(register_module("down_proj", nn::Linear(nn::LinearOptions(hidden, d_model).bias(false)))) {}
+
+torch::Tensor SwiGLUImpl::forward(const torch::Tensor& x) {
+  auto gate_up = gate_up_proj_(x).chunk(2, -1);  // 2 x [B, T, hidden]
+  return down_proj_(torch::silu(gate_up[0]) * gate_up[1]);
+}
+
+int64_t swiglu_hidden_size(int64_t d_model, double ratio) {
+  const auto raw = static_cast<int64_t>(std::ceil(ratio * static_cast<double>(d_model)));
+  return (raw + 7) / 8 * 8;
+}
+
+}  // namespace attnlab

@@ -1,0 +1,75 @@
+#pragma once
+/// The run-file schema shared by RunStore (write), RunReader (read) and the report:
+/// value and column types, the schema version, root attribute names and the standard tables.
+/// Documented for users in docs/results-schema.md. Torch-free.
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace attnlab::results {
+
+/// Version of the layout of run.h5. Bump it when a reader of the old layout would misread a new file.
+inline constexpr int64_t kSchemaVersion = 1;
+
+/// One cell or attribute value.
+using Value = std::variant<int64_t, double, std::string>;
+
+/// Element type of a table column (HDF5: little-endian int64, float64, variable-length UTF-8 string).
+enum class ColumnType { Int64, Float64, String };
+
+/// One column of a table.
+struct Column {
+  std::string name;
+  ColumnType type;
+};
+
+/// "int64", "float64", "string": for error messages.
+const char* type_name(ColumnType type);
+/// The column type of the alternative a Value holds.
+ColumnType type_of(const Value& value);
+/// Type name of the alternative a Value holds.
+const char* type_name(const Value& value);
+/// The value as text: integers exactly, doubles with up to 17 significant digits, strings as is.
+std::string to_string(const Value& value);
+
+/// Root attribute names (on "/").
+namespace attr {
+inline constexpr const char* kAttnlabVersion = "attnlab_version";
+inline constexpr const char* kSchemaVersion = "schema_version";
+inline constexpr const char* kStatus = "status";
+inline constexpr const char* kError = "error";
+inline constexpr const char* kConfigYaml = "config_yaml";
+inline constexpr const char* kOverrides = "overrides";
+inline constexpr const char* kGitSha = "git_sha";
+inline constexpr const char* kTorchVersion = "torch_version";
+inline constexpr const char* kThreads = "threads";
+inline constexpr const char* kStartedAt = "started_at";
+inline constexpr const char* kFinishedAt = "finished_at";
+inline constexpr const char* kSeed = "seed";
+inline constexpr const char* kNParams = "n_params";
+}  // namespace attr
+
+/// Values of the `status` attribute.
+namespace status {
+inline constexpr const char* kRunning = "running";
+inline constexpr const char* kCompleted = "completed";
+inline constexpr const char* kFailed = "failed";
+}  // namespace status
+
+/// Group attribute listing a table's column names in order; marks a group as a table.
+inline constexpr const char* kColumnsAttribute = "columns";
+
+/// Standard tables created with every run.
+inline constexpr const char* kTrainTable = "/train";
+inline constexpr const char* kEvalTable = "/eval";
+/// The `split` value of validation rows in /eval.
+inline constexpr const char* kValSplit = "val";
+
+/// /train: step, tokens, loss, lr, grad_norm, tokens_per_s, wall_s.
+const std::vector<Column>& train_columns();
+/// /eval: step, split, loss, ppl, bpc.
+const std::vector<Column>& eval_columns();
+
+}  // namespace attnlab::results

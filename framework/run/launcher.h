@@ -1,0 +1,37 @@
+#pragma once
+/// Turns a command line into runs: compose the config, expand sweeps, make run directories,
+/// run a single job in-process or a sweep's jobs as child processes (local pool), keep the
+/// sweep's index (status of every job) and resume what did not complete.
+///
+/// Layout: <out_dir>/<experiment>/<timestamp>/ for one run; for a sweep the same folder holds
+/// sweep.yaml (how to recompose every job), index.yaml (name, dir, overrides, status, error per
+/// job) and one sub-directory per job named from its swept overrides ("mixer=taylor,seed=1").
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace attnlab {
+
+struct LaunchRequest {
+  std::string config_dir;              ///< holds config.yaml and the group folders
+  std::string experiment_file;         ///< experiments/x.yaml, or "" for config.yaml alone
+  std::vector<std::string> overrides;  ///< command-line overrides (sweep values allowed with multirun)
+  bool multirun = false;               ///< -m: comma lists and range() become sweep axes
+  int jobs = 1;                        ///< parallel child processes for a sweep
+  bool print_config = false;           ///< --cfg: print the resolved config and exit
+  bool dry_run = false;                ///< --dry-run: list the jobs and exit
+  std::string run_dir;                 ///< exec mode: run exactly here (a sweep's child)
+};
+
+/// Runs the request; returns the process exit code (0 all completed, 1 some job failed).
+/// Composition errors are UserErrors thrown before anything is written.
+int launch(const LaunchRequest& request);
+
+/// Resumes a run directory (from its checkpoint) or a sweep directory (jobs not completed).
+int resume(const std::filesystem::path& dir, int jobs);
+
+/// Where configs/ is: $ATTNLAB_CONFIG_DIR, ./configs, <exe>/../share/attnlab/configs, or the source tree's.
+std::string default_config_dir();
+
+}  // namespace attnlab

@@ -1,0 +1,31 @@
+#include "run/run_config.h"
+
+#include "config/map_reader.h"
+
+namespace attnlab {
+
+RunConfig RunConfig::from_config(const cfg::Node& root) {
+  RunConfig c;
+  cfg::MapReader r(root, "");
+  const cfg::Node empty;
+  auto section = [&](const std::string& key) -> const cfg::Node& {
+    const cfg::Node* node = r.child(key);
+    return node ? *node : empty;
+  };
+  c.model = ModelOptions::from_config(section("model"));
+  const cfg::Node* mixer = r.child("mixer");
+  if (!mixer || mixer->is_null()) cfg::fail_at(root.source(), "missing key 'mixer' (choose one with mixer=<name>)");
+  c.mixer = *mixer;
+  c.hybrid = section("hybrid");
+  c.data = data::DataOptions::from_config(section("data"));
+  c.train = TrainOptions::from_config(section("train"));
+  c.eval = EvalOptions::from_config(section("eval"));
+  c.seed = r.integer("seed", c.seed);
+  c.device = r.choice("device", c.device, {"auto", "cpu", "cuda"});
+  c.threads = r.integer("threads", c.threads);
+  c.out_dir = r.string("out_dir", c.out_dir);
+  r.finish();
+  return c;
+}
+
+}  // namespace attnlab

@@ -1,0 +1,29 @@
+#pragma once
+/// The typed view of one fully composed config (configs/config.yaml + groups + experiment + overrides).
+
+#include <string>
+
+#include "config/node.h"
+#include "data/corpus.h"
+#include "model/model_options.h"
+#include "train/train_options.h"
+
+namespace attnlab {
+
+struct RunConfig {
+  ModelOptions model;
+  cfg::Node mixer;               ///< the `mixer:` map, read by the mixer's factory
+  cfg::Node hybrid;              ///< null or {mixer, layers}
+  data::DataOptions data;
+  TrainOptions train;
+  EvalOptions eval;
+  int64_t seed = 1337;
+  std::string device = "auto";   ///< auto | cpu | cuda
+  int64_t threads = 0;           ///< intra-op threads; 0 = one per core (divided among parallel jobs)
+  std::string out_dir = "runs";  ///< run directories go to <out_dir>/<experiment>/<timestamp>
+
+  /// Strict read of the root: every key known, every value typed (UserError with file:line otherwise).
+  static RunConfig from_config(const cfg::Node& root);
+};
+
+}  // namespace attnlab

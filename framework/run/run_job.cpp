@@ -1,0 +1,171 @@
+#include "run/run_job.h"
+
+#include <dlfcn.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <thread>
+
+#include "config/yaml_loader.h"
+#include "core/error.h"
+#include "data/token_data.h"
+#include "model/layer_plan.h"
+#include "results/run_store.h"
+#include "run/run_log.h"
+#include "train/checkpoint.h"
+#include "train/trainer.h"
+
+namespace attnlab {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return buffer;
+}
+
+std::string overrides_yaml(const std::vector<std::string>& overrides) {
+  if (overrides.empty()) return "[]\n";
+  std::string out;
+  for (const auto& o : overrides) out += "- " + cfg::Node::scalar(o, {}, true).to_yaml();
+  return out;
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  if (!out) throw UserError("cannot write " + path.string());
+}
+
+TransformerLM build_model(const RunConfig& config, int64_t vocab_size, const std::string& device) {
+  ModelOptions options = config.model;
+  options.vocab_size = vocab_size;
+  LayerPlan plan = LayerPlan::from_config(config.mixer, config.hybrid, options.n_layers);
+  TransformerLM model(options, plan);
+  model->to(torch::Device(device));
+  return model;
+}
+
+/// Everything a run needs in memory, prepared before its directory exists.
+struct Prepared {
+  data::TokenData data;
+  TransformerLM model{nullptr};
+  std::string device;
+  std::string threads;
+};
+
+Prepared prepare(const RunConfig& config) {
+  Prepared p;
+  p.threads = configure_threads(config.threads);
+  p.device = resolve_device(config.device);
+  torch::manual_seed(config.seed);
+  p.data = data::TokenData::prepare(config.data);
+  p.model = build_model(config, p.data.tokenizer->vocab_size(), p.device);
+  return p;
+}
+
+void print_summary(RunLog& log, const RunConfig& config, Prepared& p, const fs::path& run_dir) {
+  const auto& m = config.model;
+  log.line(fmt::format("run      {}", run_dir.string()));
+  log.line(fmt::format("model    {} layers, d_model {}, {} heads, ctx {}, ffn {}, {} params", m.n_layers, m.d_model,
+                       m.n_heads, m.ctx, p.model->options().ffn_hidden_size(), p.model->parameter_count()));
+  log.line(fmt::format("layers   {}", p.model->plan().summary()));
+  log.line(fmt::format("data     {} tokens train, {} val, tokenizer {} (vocab {})", p.data.train.size(),
+                       p.data.val.size(), p.data.tokenizer->name(), p.data.tokenizer->vocab_size()));
+  log.line(fmt::format("train    {} steps x {} x {} tokens, lr {} (warm-up {}, cosine to {})", config.train.steps,
+                       config.train.batch_size, config.train.seq_len > 0 ? config.train.seq_len : m.ctx,
+                       config.train.lr, config.train.warmup_steps, config.train.min_lr));
+  log.line(fmt::format("device   {} | threads {}", p.device, p.threads));
+}
+
+/// Runs `body`; on an exception marks the store failed (with the message) and rethrows.
+template <typename Body>
+EvalResult guarded(results::RunStore& store, RunLog& log, Body body) {
+  try {
+    EvalResult result = body();
+    store.mark_completed();
+    return result;
+  } catch (const std::exception& e) {
+    log.end_progress();
+    store.mark_failed(e.what());
+    throw;
+  }
+}
+
+}  // namespace
+
+EvalResult execute_run(const RunPlan& plan, const fs::path& run_dir, const std::string& console_prefix) {
+  const RunConfig& config = plan.config;
+  Prepared p = prepare(config);
+  if (fs::exists(run_dir / "run.h5")) throw UserError("run directory " + run_dir.string() + " already holds a run");
+  fs::create_directories(run_dir);
+  write_text(run_dir / "config.yaml", plan.config_yaml);
+  write_text(run_dir / "overrides.yaml", overrides_yaml(plan.overrides));
+  RunLog log((run_dir / "log.txt").string(), console_prefix);
+
+  results::RunInfo info;
+  info.config_yaml = plan.config_yaml;
+  info.overrides_yaml = overrides_yaml(plan.overrides);
+  info.torch_version = TORCH_VERSION;
+  info.threads = p.threads;
+  info.started_at = utc_now();
+  info.seed = config.seed;
+  info.n_params = p.model->parameter_count();
+  results::RunStore store = results::RunStore::create((run_dir / "run.h5").string(), info);
+  print_summary(log, config, p, run_dir);
+  return guarded(store, log, [&] {
+    Trainer trainer(p.model, p.data, config.train, config.eval, static_cast<uint64_t>(config.seed), run_dir, store, log,
+                    plan.config_yaml);
+    return trainer.run();
+  });
+}
+
+EvalResult resume_run(const fs::path& run_dir, const std::string& console_prefix) {
+  const fs::path checkpoint = Trainer::checkpoint_path(run_dir);
+  if (!fs::exists(run_dir / "config.yaml")) throw UserError(run_dir.string() + ": not a run directory (no config.yaml)");
+  if (!fs::exists(checkpoint)) throw UserError(run_dir.string() + ": no checkpoint to resume from (" + checkpoint.string() + ")");
+  RunPlan plan;
+  plan.config_yaml = read_checkpoint_meta(checkpoint.string()).config_yaml;
+  plan.config = RunConfig::from_config(cfg::parse_yaml(plan.config_yaml, checkpoint.string() + " (config)"));
+  Prepared p = prepare(plan.config);
+  RunLog log((run_dir / "log.txt").string(), console_prefix);
+  results::RunStore store = results::RunStore::open((run_dir / "run.h5").string());
+  return guarded(store, log, [&] {
+    Trainer trainer(p.model, p.data, plan.config.train, plan.config.eval, static_cast<uint64_t>(plan.config.seed),
+                    run_dir, store, log, plan.config_yaml);
+    trainer.resume_from(checkpoint.string());
+    log.line(fmt::format("resumed  {} at step {}", run_dir.string(), trainer.step()));
+    return trainer.run();
+  });
+}
+
+std::string configure_threads(int64_t threads) {
+  int64_t intra = threads > 0 ? threads : std::max<int64_t>(1, std::thread::hardware_concurrency());
+  if (const char* from_launcher = std::getenv("ATTNLAB_THREADS"); threads == 0 && from_launcher) {
+    intra = std::max<int64_t>(1, std::atoll(from_launcher));  // a parallel sweep divides the cores
+  }
+  torch::set_num_threads(static_cast<int>(intra));
+  // LibTorch parallelises around BLAS calls with OpenMP; OpenBLAS's own pool would oversubscribe the cores.
+  int blas_threads = -1;
+  using SetThreads = void (*)(int);
+  using GetThreads = int (*)();
+  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
+  if (auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"))) blas_threads = get();
+  return fmt::format("intra={} inter={} blas={}", torch::get_num_threads(), torch::get_num_interop_threads(),
+                     blas_threads < 0 ? std::string("n/a") : std::to_string(blas_threads));
+}
+
+std::string resolve_device(const std::string& device) {
+  if (device == "cuda" && !torch::cuda::is_available()) throw UserError("device: cuda requested but no CUDA device is available");
+  if (device == "auto") return torch::cuda::is_available() ? "cuda" : "cpu";
+  return device;
+}
+
+}  // namespace attnlab

@@ -1,0 +1,35 @@
+#pragma once
+/// Console output of a run, teed into the run's log.txt. On a terminal, progress() redraws one
+/// status line in place; elsewhere (pipes, CI, log files) progress lines are printed plainly.
+
+#include <fstream>
+#include <string>
+
+namespace attnlab {
+
+class RunLog {
+ public:
+  /// `log_path` empty: console only. `prefix` is prepended to console lines (a sweep job's name).
+  explicit RunLog(const std::string& log_path = "", std::string prefix = "");
+
+  /// A permanent line: console + log file.
+  void line(const std::string& text);
+  /// A transient status line: redrawn in place on a TTY; printed as a line every time otherwise
+  /// (callers rate-limit), never written to the log file unless `keep`.
+  void progress(const std::string& text, bool keep = false);
+  /// Ends a pending in-place progress line.
+  void end_progress();
+
+  bool is_tty() const { return tty_; }
+
+ private:
+  std::ofstream file_;
+  std::string prefix_;
+  bool tty_ = false;
+  bool progress_pending_ = false;
+};
+
+/// "1h02m", "3m05s", "12s".
+std::string format_duration(double seconds);
+
+}  // namespace attnlab

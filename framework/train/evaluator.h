@@ -1,0 +1,26 @@
+#pragma once
+/// Perplexity evaluation on a fixed set of validation windows.
+
+#include <vector>
+
+#include "model/transformer_lm.h"
+
+namespace attnlab {
+
+struct EvalResult {
+  double loss = 0.0;                   ///< mean cross-entropy, nats per token
+  double ppl = 0.0;                    ///< exp(loss)
+  double bpc = 0.0;                    ///< bits per character of text: loss / ln 2 / chars_per_token
+  int64_t tokens = 0;                  ///< tokens scored
+  std::vector<double> max_abs_score;   ///< per layer, largest |pre-normalisation score| (NaN if none)
+};
+
+/// Evaluates `model` on windows x, y [N, T] in batches (no grad, eval mode restored afterwards).
+/// `chars_per_token` converts the per-token loss to bits per character (1 for a char tokenizer).
+EvalResult evaluate_windows(TransformerLM& model, const torch::Tensor& x, const torch::Tensor& y, int64_t batch_size,
+                            double chars_per_token, const ForwardOptions& forward_options = {});
+
+/// Which layers "skip nonstandard" removes: every layer whose mixer is not standard attention.
+std::vector<bool> nonstandard_layers(TransformerLM& model);
+
+}  // namespace attnlab

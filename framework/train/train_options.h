@@ -1,0 +1,41 @@
+#pragma once
+/// Options of the `train:` and `eval:` config groups (presets in configs/train/, configs/eval/).
+
+#include <cstdint>
+#include <string>
+
+namespace attnlab {
+
+namespace cfg {
+class Node;
+}
+
+struct TrainOptions {
+  int64_t steps = 2000;           ///< optimizer steps
+  int64_t batch_size = 16;        ///< sequences per step
+  int64_t seq_len = 0;            ///< tokens per sequence; 0 = model.ctx
+  double lr = 1e-3;               ///< peak learning rate
+  double min_lr = 1e-4;           ///< cosine floor
+  int64_t warmup_steps = 100;     ///< linear warm-up from 0 to lr
+  double weight_decay = 0.1;      ///< AdamW, on matrices only (not norms)
+  double beta1 = 0.9;
+  double beta2 = 0.95;
+  double eps = 1e-8;
+  double grad_clip = 1.0;         ///< max global grad norm; 0 = off
+  int64_t eval_every = 250;       ///< steps between validation passes (and HDF5 flushes)
+  int64_t log_every = 10;         ///< steps between /train rows (the loss is synced only then)
+  int64_t checkpoint_every = 0;   ///< steps between checkpoints; 0 = only at the end
+  bool keep_checkpoints = false;  ///< keep every checkpoint, not only the latest
+
+  static TrainOptions from_config(const cfg::Node& node);
+};
+
+struct EvalOptions {
+  int64_t max_windows = 64;          ///< fixed validation windows (seq_len tokens each), evenly spaced
+  int64_t batch_size = 16;
+  std::string skip_layers = "none";  ///< none | nonstandard (the paper's "Skip": drop non-standard layers)
+
+  static EvalOptions from_config(const cfg::Node& node);
+};
+
+}  // namespace attnlab

@@ -1,0 +1,163 @@
+#include "train/trainer.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "core/error.h"
+#include "data/batcher.h"
+#include "results/run_store.h"
+#include "run/run_log.h"
+#include "train/checkpoint.h"
+
+namespace attnlab {
+
+namespace F = torch::nn::functional;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+/// AdamW with weight decay on matrices only (norm gains and other vectors are not decayed).
+std::unique_ptr<torch::optim::AdamW> make_optimizer(TransformerLM& model, const TrainOptions& o) {
+  std::vector<torch::Tensor> decay, no_decay;
+  for (auto& p : model->parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
+  auto options = [&](double weight_decay) {
+    return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(o.lr)
+                                                            .betas({o.beta1, o.beta2})
+                                                            .eps(o.eps)
+                                                            .weight_decay(weight_decay));
+  };
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decay, options(o.weight_decay));
+  groups.emplace_back(no_decay, options(0.0));
+  return std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(o.lr));
+}
+
+}  // namespace
+
+Trainer::Trainer(TransformerLM model, const data::TokenData& data, TrainOptions train, EvalOptions eval, uint64_t seed,
+                 std::filesystem::path run_dir, results::RunStore& store, RunLog& log, std::string config_yaml)
+    : model_(std::move(model)),
+      data_(data),
+      train_(train),
+      eval_(eval),
+      seed_(seed),
+      run_dir_(std::move(run_dir)),
+      store_(store),
+      log_(log),
+      config_yaml_(std::move(config_yaml)),
+      seq_len_(train.seq_len > 0 ? train.seq_len : model_->options().ctx),
+      schedule_{train.lr, train.min_lr, train.warmup_steps, train.steps},
+      optimizer_(make_optimizer(model_, train)),
+      parameters_(model_->parameters()) {
+  device_ = parameters_.front().device();
+  std::tie(val_x_, val_y_) = data::validation_windows(data.val, seq_len_, eval.max_windows);
+  val_x_ = val_x_.to(device_), val_y_ = val_y_.to(device_);
+  chars_per_token_ = static_cast<double>(data.val_chars) / static_cast<double>(data.val.size());
+  store_.define_table("/analysis/logit_scale", {{"step", results::ColumnType::Int64},
+                                                {"layer", results::ColumnType::Int64},
+                                                {"max_abs_score", results::ColumnType::Float64}});
+}
+
+std::filesystem::path Trainer::checkpoint_path(const std::filesystem::path& run_dir) {
+  return run_dir / "checkpoint.pt";
+}
+
+void Trainer::resume_from(const std::string& checkpoint) {
+  CheckpointMeta meta = load_checkpoint(checkpoint, model_, optimizer_.get());
+  step_ = meta.step;
+  tokens_ = meta.tokens;
+}
+
+torch::Tensor Trainer::train_step(double lr, torch::Tensor& grad_norm) {
+  for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+  auto [x, y] = data::sample_batch(data_.train, train_.batch_size, seq_len_, seed_, step_);  // [B, T] each
+  x = x.to(device_), y = y.to(device_);
+  LMOutput out = model_->forward(x);
+  auto loss = F::cross_entropy(out.logits.reshape({-1, out.logits.size(-1)}), y.reshape(-1));
+  auto objective = out.aux_loss.defined() ? loss + out.aux_loss : loss;
+  optimizer_->zero_grad();
+  objective.backward();
+  // Global grad norm and clipping without a host sync.
+  std::vector<torch::Tensor> norms;
+  for (auto& p : parameters_) {
+    if (p.grad().defined()) norms.push_back(p.grad().norm());
+  }
+  grad_norm = torch::stack(norms).norm();
+  if (train_.grad_clip > 0) {
+    auto scale = torch::clamp_max(train_.grad_clip / (grad_norm + 1e-6), 1.0);
+    for (auto& p : parameters_) {
+      if (p.grad().defined()) p.grad().mul_(scale);
+    }
+  }
+  optimizer_->step();
+  return loss.detach();
+}
+
+EvalResult Trainer::run() {
+  model_->train();
+  EvalResult last;
+  bool evaluated_last = false;
+  auto interval_start = Clock::now();
+  const auto run_start = Clock::now();
+  int64_t interval_tokens = 0;
+  const int64_t tokens_per_step = train_.batch_size * seq_len_;
+  while (step_ < train_.steps) {
+    const double lr = schedule_.at(step_);
+    torch::Tensor grad_norm;
+    torch::Tensor loss = train_step(lr, grad_norm);
+    ++step_;
+    tokens_ += tokens_per_step;
+    interval_tokens += tokens_per_step;
+    evaluated_last = false;
+
+    if (step_ % train_.log_every == 0 || step_ == train_.steps) {
+      const double loss_value = loss.item<double>();
+      if (!std::isfinite(loss_value)) {
+        throw std::runtime_error(fmt::format("training loss became {} at step {}", loss_value, step_));
+      }
+      const double seconds = std::chrono::duration<double>(Clock::now() - interval_start).count();
+      const double tokens_per_s = interval_tokens / std::max(seconds, 1e-9);
+      const double wall = std::chrono::duration<double>(Clock::now() - run_start).count();
+      store_.append("/train", {step_, tokens_, loss_value, lr, grad_norm.item<double>(), tokens_per_s, wall});
+      const double eta = (train_.steps - step_) * tokens_per_step / std::max(tokens_per_s, 1e-9);
+      log_.progress(fmt::format("step {:>6}/{} | loss {:.4f} | lr {:.2e} | {:>7.0f} tok/s | ETA {}", step_, train_.steps,
+                                loss_value, lr, tokens_per_s, format_duration(eta)));
+      interval_start = Clock::now();
+      interval_tokens = 0;
+    }
+    if (step_ % train_.eval_every == 0 || step_ == train_.steps) {
+      last = evaluate_and_record();
+      evaluated_last = true;
+      interval_start = Clock::now();  // evaluation time is not training throughput
+    }
+    if (train_.checkpoint_every > 0 && step_ % train_.checkpoint_every == 0 && step_ < train_.steps) {
+      save(train_.keep_checkpoints ? run_dir_ / fmt::format("checkpoint_{:07d}.pt", step_) : checkpoint_path(run_dir_));
+    }
+  }
+  if (!evaluated_last) last = evaluate_and_record();
+  save(checkpoint_path(run_dir_));
+  return last;
+}
+
+EvalResult Trainer::evaluate_and_record() {
+  ForwardOptions fwd;
+  if (eval_.skip_layers == "nonstandard") fwd.skip_layers = nonstandard_layers(model_);
+  EvalResult r = evaluate_windows(model_, val_x_, val_y_, eval_.batch_size, chars_per_token_, fwd);
+  store_.append("/eval", {step_, std::string("val"), r.loss, r.ppl, r.bpc});
+  for (size_t layer = 0; layer < r.max_abs_score.size(); ++layer) {
+    if (!std::isnan(r.max_abs_score[layer])) {
+      store_.append("/analysis/logit_scale", {step_, static_cast<int64_t>(layer), r.max_abs_score[layer]});
+    }
+  }
+  store_.flush();
+  log_.line(fmt::format("eval step {:>6} | val loss {:.4f} | ppl {:.3f} | bpc {:.4f}", step_, r.loss, r.ppl, r.bpc));
+  return r;
+}
+
+void Trainer::save(const std::filesystem::path& path) {
+  save_checkpoint(path.string(), model_, optimizer_.get(), {step_, tokens_, config_yaml_});
+}
+
+}  // namespace attnlab

@@ -1,0 +1,74 @@
+#pragma once
+/// The training loop: AdamW, warm-up + cosine LR, gradient clipping, periodic evaluation,
+/// checkpoints, rows to run.h5. Data order is a function of (seed, step), so a resumed run
+/// sees exactly the batches an uninterrupted one would.
+
+#include <torch/optim/adamw.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "data/token_data.h"
+#include "model/transformer_lm.h"
+#include "train/evaluator.h"
+#include "train/lr_schedule.h"
+#include "train/train_options.h"
+
+namespace attnlab {
+
+namespace results {
+class RunStore;
+}
+class RunLog;
+
+class Trainer {
+ public:
+  /// `run_dir` receives checkpoints (checkpoint.pt); `store` and `log` belong to the run.
+  Trainer(TransformerLM model, const data::TokenData& data, TrainOptions train, EvalOptions eval, uint64_t seed,
+          std::filesystem::path run_dir, results::RunStore& store, RunLog& log, std::string config_yaml);
+
+  /// Restores model, optimizer, RNG and step from a checkpoint; training continues after it.
+  void resume_from(const std::string& checkpoint_path);
+
+  /// Trains from the current step to train.steps, evaluating every eval_every steps and at the end,
+  /// then writes the final checkpoint. Returns the last validation result.
+  EvalResult run();
+
+  /// One validation pass (also writes /eval and per-layer logit scales to the store).
+  EvalResult evaluate_and_record();
+
+  int64_t step() const { return step_; }
+  int64_t seq_len() const { return seq_len_; }
+  TransformerLM& model() { return model_; }
+  torch::optim::AdamW& optimizer() { return *optimizer_; }
+
+  /// Path of the latest checkpoint in a run directory.
+  static std::filesystem::path checkpoint_path(const std::filesystem::path& run_dir);
+
+ private:
+  /// One optimizer step on the batch of `step_`; returns the loss [] (no host sync).
+  torch::Tensor train_step(double lr, torch::Tensor& grad_norm);
+  void save(const std::filesystem::path& path);
+
+  TransformerLM model_;
+  const data::TokenData& data_;
+  TrainOptions train_;
+  EvalOptions eval_;
+  uint64_t seed_;
+  std::filesystem::path run_dir_;
+  results::RunStore& store_;
+  RunLog& log_;
+  std::string config_yaml_;
+  int64_t seq_len_;
+  LrSchedule schedule_;
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::vector<torch::Tensor> parameters_;
+  torch::Device device_{torch::kCPU};
+  torch::Tensor val_x_, val_y_;  // [N, T] fixed validation windows
+  double chars_per_token_ = 1.0;
+  int64_t step_ = 0;
+  int64_t tokens_ = 0;
+};
+
+}  // namespace attnlab

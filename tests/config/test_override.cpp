@@ -1,0 +1,102 @@
+// The command-line override grammar.
+#include <catch2/catch.hpp>
+
+#include "config/override.h"
+#include "test_util.h"
+
+using namespace attnlab::cfg;
+using attnlab::cfg::testing::error_of;
+
+namespace {
+std::string value_yaml(const std::string& text) { return parse_override(text).value.to_yaml(); }
+}  // namespace
+
+TEST_CASE("override kinds come from the prefix", "[config][override]") {
+  CHECK(parse_override("a.b=1").kind == Override::Kind::Set);
+  CHECK(parse_override("+a.b=1").kind == Override::Kind::Add);
+  CHECK(parse_override("++a.b=1").kind == Override::Kind::ForceAdd);
+  const Override del = parse_override("~a.b");
+  CHECK(del.kind == Override::Kind::Delete);
+  CHECK_FALSE(del.has_value);
+  CHECK(del.key == "a.b");
+  const Override del_value = parse_override("~a.b=3");
+  CHECK(del_value.has_value);
+  CHECK(del_value.value.text() == "3");
+  CHECK(parse_override("++a.b=1").key == "a.b");
+  CHECK(std::string(parse_override("++a=1").prefix()) == "++");
+}
+
+TEST_CASE("override values: scalars keep YAML typing, null, empty", "[config][override]") {
+  CHECK(value_yaml("a=3") == "3\n");
+  CHECK(value_yaml("a= 3e-4 ") == "3e-4\n");
+  CHECK(value_yaml("a=hello world") == "hello world\n");
+  CHECK(parse_override("a=null").value.is_null());
+  CHECK(parse_override("a=").value.text().empty());
+  CHECK(value_yaml("a=${model.d_model}") == "\"${model.d_model}\"\n");
+  CHECK(value_yaml("data.path=/tmp/x=y.txt") == "/tmp/x=y.txt\n");
+}
+
+TEST_CASE("override values: quoted strings with escapes stay strings", "[config][override]") {
+  const Override single = parse_override("a='1'");
+  CHECK(single.value.quoted());
+  CHECK(single.value.text() == "1");
+  CHECK(parse_override("a=\"say \\\"hi\\\"\"").value.text() == "say \"hi\"");
+  CHECK(parse_override("a='it\\'s'").value.text() == "it's");
+  CHECK(parse_override("a='x,y'").value.text() == "x,y");
+  CHECK_FALSE(parse_override("a='x,y'").is_sweep());
+}
+
+TEST_CASE("override values: lists and maps, nested", "[config][override]") {
+  CHECK(value_yaml("a=[1,2]") == "- 1\n- 2\n");
+  CHECK(value_yaml("a=[1,[2,3],'x,y']") == "- 1\n- - 2\n  - 3\n- \"x,y\"\n");
+  CHECK(value_yaml("a={x: 1, y: [a, b]}") == "x: 1\ny:\n  - a\n  - b\n");
+  CHECK(value_yaml("a=[]") == "[]\n");
+  CHECK(value_yaml("a={}") == "{}\n");
+  CHECK(value_yaml("a=[${x.y}, 2]") == "- \"${x.y}\"\n- 2\n");
+}
+
+TEST_CASE("override sweeps: comma lists split only at the top level", "[config][override]") {
+  CHECK(parse_override("mixer=softmax,taylor,mlp").sweep == std::vector<std::string>{"softmax", "taylor", "mlp"});
+  CHECK(parse_override("a=[1,2],[3]").sweep == std::vector<std::string>{"[1,2]", "[3]"});
+  CHECK(parse_override("a='x,y',z").sweep == std::vector<std::string>{"'x,y'", "z"});
+  CHECK_FALSE(parse_override("a=[1,2]").is_sweep());
+  CHECK(parse_override("+a=1,2").with_value("2") == "+a=2");
+}
+
+TEST_CASE("override sweeps: range(start,stop[,step])", "[config][override]") {
+  CHECK(parse_override("seed=range(0,3)").sweep == std::vector<std::string>{"0", "1", "2"});
+  CHECK(parse_override("seed=range(10,0,-4)").sweep == std::vector<std::string>{"10", "6", "2"});
+  CHECK(parse_override("lr=range(0.1,0.4,0.1)").sweep == std::vector<std::string>{"0.1", "0.2", "0.3"});
+  CHECK(error_of([] { parse_override("seed=range(3,0)"); }) == "command line: bad override 'seed=range(3,0)': range(...) is empty");
+  CHECK(error_of([] { parse_override("seed=range(0,3,0)"); }) ==
+        "command line: bad override 'seed=range(0,3,0)': range step must not be 0");
+  CHECK(error_of([] { parse_override("seed=range(0)"); }) ==
+        "command line: bad override 'seed=range(0)': range needs (start,stop) or (start,stop,step)");
+}
+
+TEST_CASE("malformed overrides: one-line errors naming the problem", "[config][override][errors]") {
+  CHECK(error_of([] { parse_override("a.b"); }) ==
+        "command line: bad override 'a.b': missing '=' (expected key=value; ~key deletes a key)");
+  CHECK(error_of([] { parse_override("=3"); }) == "command line: bad override '=3': empty key");
+  CHECK(error_of([] { parse_override("a..b=1"); }) == "command line: bad override 'a..b=1': empty key segment");
+  CHECK(error_of([] { parse_override("a=[1,2"); }) == "command line: bad override 'a=[1,2': unterminated '[' (missing ']')");
+  CHECK(error_of([] { parse_override("+~a=1"); }) ==
+        "command line: bad override '+~a=1': invalid character '~' in key '~a'");
+  CHECK(error_of([] { parse_override("a={x 1}"); }) ==
+        "command line: bad override 'a={x 1}': expected ':' after map key 'x 1'");
+  CHECK(error_of([] { parse_override("a='abc"); }) == "command line: bad override 'a='abc': unterminated quote '");
+  CHECK(error_of([] { parse_override("a=x]"); }) == "command line: bad override 'a=x]': unmatched ']'");
+  CHECK(error_of([] { parse_override("~a=1,2"); }) == "command line: bad override '~a=1,2': a delete (~) cannot sweep values");
+  CHECK(error_of([] { parse_override("a=[1,,2]"); }) == "command line: bad override 'a=[1,,2]': missing value");
+}
+
+TEST_CASE("to_override_value is read back by parse_override_value", "[config][override]") {
+  const std::vector<std::string> texts = {"softmax", "3", "'1'", "[1,[2,'x,y']]", "{a: 1, b: [true,'null']}",
+                                          "null", "''", "'it\\'s, ok'", "'range(0,2)'", "'a\\nb'"};
+  for (const auto& text : texts) {
+    const Node value = parse_override_value(text, "test");
+    INFO(text);
+    CHECK(to_override_value(value) == text);
+    CHECK(parse_override_value(to_override_value(value), "test") == value);
+  }
+}

@@ -1,0 +1,49 @@
+#include <catch2/catch.hpp>
+
+#include "config/node.h"
+#include "data/corpus.h"
+#include "data_test_util.h"
+
+using namespace attnlab;
+using attnlab::data::DataOptions;
+using attnlab::data::test::user_error_of;
+
+namespace {
+cfg::Node data_node(std::initializer_list<std::pair<const char*, const char*>> entries) {
+  cfg::Node node = cfg::Node::map(cfg::Source{"data.yaml", 1, 1});
+  int line = 2;
+  for (const auto& [key, value] : entries) node[key] = cfg::Node::scalar(value, cfg::Source{"data.yaml", line++, 3});
+  return node;
+}
+}  // namespace
+
+TEST_CASE("data options: defaults and strict reading", "[data][config]") {
+  const DataOptions defaults = DataOptions::from_config(cfg::Node());
+  CHECK(defaults.corpus == "moby_dick");
+  CHECK(defaults.tokenizer == "char");
+  CHECK(defaults.vocab_size == 2048);
+  CHECK(defaults.train_fraction == Approx(0.9));
+
+  const DataOptions o = DataOptions::from_config(
+      data_node({{"corpus", "sotu"}, {"tokenizer", "bpe"}, {"vocab_size", "512"}, {"root", "/tmp/x"},
+                 {"train_fraction", "0.8"}, {"path", "a.txt"}}));
+  CHECK(o.corpus == "sotu");
+  CHECK(o.tokenizer == "bpe");
+  CHECK(o.vocab_size == 512);
+  CHECK(o.root == "/tmp/x");
+  CHECK(o.path == "a.txt");
+  CHECK(o.train_fraction == Approx(0.8));
+}
+
+TEST_CASE("data options: bad values are one-line errors with a location", "[data][config]") {
+  CHECK_THAT(user_error_of([] { DataOptions::from_config(data_node({{"vocab_sise", "10"}})); }),
+             Catch::Contains("vocab_size"));
+  CHECK_THAT(user_error_of([] { DataOptions::from_config(data_node({{"corpus", "kvj"}})); }),
+             Catch::Contains("kjv"));
+  CHECK_THAT(user_error_of([] { DataOptions::from_config(data_node({{"tokenizer", "bpee"}})); }),
+             Catch::Contains("bpe"));
+  CHECK_THAT(user_error_of([] { DataOptions::from_config(data_node({{"vocab_size", "big"}})); }),
+             Catch::Contains("data.yaml:2"));
+  CHECK_THAT(user_error_of([] { DataOptions::from_config(data_node({{"train_fraction", "1.5"}})); }),
+             Catch::Contains("data.yaml:2") && Catch::Contains("train_fraction"));
+}

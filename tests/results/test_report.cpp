@@ -1,0 +1,185 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "analysis/flatten.h"
+#include "analysis/perplexity_table.h"
+#include "analysis/report.h"
+#include "analysis/val_loss_plot.h"
+#include "core/error.h"
+#include "results/run_store.h"
+#include "temp_dir.h"
+
+using namespace attnlab;
+using namespace attnlab::analysis;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct FakeRun {
+  std::string mixer;
+  int64_t seed;
+  std::vector<double> val_ppl;  // one val eval per 100 steps
+  std::string status = "completed";
+  std::string error;
+};
+
+std::string config_for(const FakeRun& run, const std::string& dir) {
+  return "mixer:\n  name: " + run.mixer + "\n  form: " + run.mixer + "\nmodel:\n  d_model: 128\nseed: " +
+         std::to_string(run.seed) + "\nrun:\n  dir: " + dir + "\ntrain:\n  steps: 300\n  lr: 0.001\n";
+}
+
+void write_fake_run(const fs::path& dir, const FakeRun& run) {
+  fs::create_directories(dir);
+  results::RunInfo info;
+  info.config_yaml = config_for(run, dir.string());
+  info.seed = run.seed;
+  info.n_params = 800000;
+  results::RunStore store = results::RunStore::create((dir / "run.h5").string(), info);
+  for (int64_t step = 1; step <= 3; ++step)
+    store.append("/train", {step * 100, step * 100 * 256, 3.0, 1e-3, 1.0, 1000.0 * step, 1.0 * step});
+  for (size_t i = 0; i < run.val_ppl.size(); ++i) {
+    const int64_t step = static_cast<int64_t>(i + 1) * 100;
+    store.append("/eval", {step, std::string("train"), 9.0, 9.0, 9.0});
+    store.append("/eval", {step, std::string("val"), std::log(run.val_ppl[i]), run.val_ppl[i], std::log2(run.val_ppl[i])});
+  }
+  if (run.status == "completed") store.mark_completed();
+  if (run.status == "failed") store.mark_failed(run.error);
+  store.flush();
+}
+
+/// softmax × 2 seeds, taylor × 2 seeds completed, one taylor run failed.
+void write_sweep(const fs::path& root) {
+  write_fake_run(root / "mixer=softmax,seed=1", {"softmax", 1, {20, 10}});
+  write_fake_run(root / "mixer=softmax,seed=2", {"softmax", 2, {22, 12}});
+  write_fake_run(root / "mixer=taylor,seed=1", {"taylor", 1, {25, 13}});
+  write_fake_run(root / "mixer=taylor,seed=2", {"taylor", 2, {26, 17}});
+  write_fake_run(root / "mixer=taylor,seed=3", {"taylor", 3, {30}, "failed", "loss is NaN at step 150"});
+}
+
+std::vector<std::string> row_texts(const Table& table, size_t row) {
+  std::vector<std::string> texts;
+  for (const auto& cell : table.rows.at(row)) texts.push_back(cell.text);
+  return texts;
+}
+
+}  // namespace
+
+TEST_CASE("flattening a YAML config gives dotted keys in document order", "[report]") {
+  const FlatConfig flat = flatten_yaml("b: 1\na:\n  x: [1, 2]\n  y:\n    z: hi\nn: ~\n", "t");
+  CHECK(flat == FlatConfig{{"b", "1"}, {"a.x", "[1, 2]"}, {"a.y.z", "hi"}, {"n", "null"}});
+  CHECK(flatten_yaml("", "t").empty());
+  CHECK_THROWS_AS(flatten_yaml("a: [1,\n", "t"), UserError);
+}
+
+TEST_CASE("the report groups seeds into variants with mean ± std and Δ vs the baseline", "[report]") {
+  test::TempDir dir;
+  write_sweep(dir.path() / "sweep");
+  ReportOptions options;
+  options.paths = {(dir.path() / "sweep").string()};
+  const Report report = build_report(options);
+
+  CHECK(report.run_set.runs.size() == 5);
+  CHECK(report.run_set.warnings.empty());
+  CHECK(report.grouping.varying_keys == std::vector<std::string>{"mixer.name", "mixer.form"});
+  REQUIRE(report.grouping.variants.size() == 2);
+  CHECK(report.grouping.variants[0].label == "mixer=softmax");
+  CHECK(report.grouping.variants[1].label == "mixer=taylor");
+
+  REQUIRE(report.tables.size() == 1);
+  const Table& table = report.tables[0];
+  CHECK(table.columns ==
+        std::vector<std::string>{"variant", "status", "seeds", "step", "val ppl", "val bpc", "Δ ppl", "params", "tokens/s"});
+  REQUIRE(table.rows.size() == 3);
+  CHECK(row_texts(table, 0) == std::vector<std::string>{"mixer=softmax", "completed", "2", "200", "11.00 ± 1.41",
+                                                        "3.453 ± 0.186", "baseline", "800.0k", "2.0k"});
+  CHECK(row_texts(table, 1) == std::vector<std::string>{"mixer=taylor", "completed", "2", "200", "15.00 ± 2.83",
+                                                        "3.894 ± 0.274", "+4.00", "800.0k", "2.0k"});
+  CHECK(row_texts(table, 2) == std::vector<std::string>{"mixer=taylor", "failed: loss is NaN at step 150", "1", "100",
+                                                        "30.00", "4.907", "+19.00", "800.0k", "2.0k"});
+  CHECK(*table.rows[1][4].value == Approx(15.0));
+  CHECK(*table.rows[1][4].spread == Approx(std::sqrt(8.0)));
+  CHECK_THAT(table.note, Catch::Contains("Δ ppl vs mixer=softmax"));
+
+  REQUIRE(report.plots.size() == 1);
+  // 2 thin + 1 mean per variant with 2 seeds; taylor has 3 runs with points: 3 thin + 1 mean.
+  CHECK(report.plots[0].series.size() == 3 + 4);
+}
+
+TEST_CASE("the baseline is a key=value match, with or without .name", "[report]") {
+  test::TempDir dir;
+  write_sweep(dir.path() / "sweep");
+  ReportOptions options;
+  options.paths = {(dir.path() / "sweep").string()};
+  options.baseline = "mixer.form=taylor";
+  const Report report = build_report(options);
+  CHECK(report.grouping.variants[0].label == "mixer=taylor");
+  const Table& table = report.tables[0];
+  CHECK(table.rows[0][6].text == "baseline");
+  CHECK(table.rows[2][6].text == "-4.00");
+
+  options.baseline = "mixer";
+  CHECK_THROWS_WITH(build_report(options), Catch::Contains("expected key=value"));
+}
+
+TEST_CASE("unreadable files are warnings; the other runs are still reported", "[report]") {
+  test::TempDir dir;
+  const fs::path root = dir.path() / "sweep";
+  write_sweep(root);
+  fs::create_directories(root / "garbage");
+  std::ofstream(root / "garbage" / "run.h5") << "not hdf5";
+  fs::create_directories(root / "cut");
+  fs::copy_file(root / "mixer=softmax,seed=1" / "run.h5", root / "cut" / "run.h5");
+  fs::resize_file(root / "cut" / "run.h5", fs::file_size(root / "cut" / "run.h5") / 2);
+
+  ReportOptions options;
+  options.paths = {root.string()};
+  options.out_dir = (dir.path() / "out").string();
+  std::ostringstream out, err;
+  CHECK(run_report(options, out, err) == 0);
+  CHECK_THAT(err.str(), Catch::Contains("garbage/run.h5: not an HDF5 file (skipped)"));
+  CHECK_THAT(err.str(), Catch::Contains("cut/run.h5: truncated or corrupt HDF5 file"));
+  CHECK_THAT(out.str(), Catch::Contains("| mixer=taylor | completed | 2 | 200 | 15.00 ± 2.83 |"));
+  for (const char* name : {"report.md", "report.csv", "report.tex", "report.html"})
+    CHECK(fs::file_size(dir.path() / "out" / name) > 0);
+
+  std::ifstream html_file(dir.path() / "out" / "report.html");
+  const std::string html((std::istreambuf_iterator<char>(html_file)), std::istreambuf_iterator<char>());
+  CHECK_THAT(html, Catch::Contains("<svg"));
+  CHECK_THAT(html, Catch::Contains("<polyline class=\"series\""));
+  CHECK_THAT(html, Catch::Contains("failed: loss is NaN at step 150"));
+  CHECK(html.find("<script") == std::string::npos);
+  CHECK(html.find("http://") == html.find("http://www.w3.org/2000/svg"));
+  CHECK(html.find("https://") == std::string::npos);
+}
+
+TEST_CASE("no runs at all is a clear error", "[report]") {
+  test::TempDir dir;
+  fs::create_directories(dir.path() / "empty");
+  ReportOptions options;
+  options.paths = {(dir.path() / "empty").string()};
+  CHECK_THROWS_MATCHES(build_report(options), UserError,
+                       Catch::Message("no run.h5 files under " + (dir.path() / "empty").string()));
+  options.paths = {(dir.path() / "missing").string()};
+  CHECK_THROWS_WITH(build_report(options), Catch::Contains("no such file or directory"));
+
+  std::ofstream(dir.path() / "empty" / "run.h5") << "junk";
+  options.paths = {(dir.path() / "empty").string()};
+  CHECK_THROWS_WITH(build_report(options), Catch::Contains("none of the 1 run files could be read"));
+}
+
+TEST_CASE("a running run and a single variant are shown", "[report]") {
+  test::TempDir dir;
+  write_fake_run(dir.path() / "a", {"softmax", 1, {20, 10}, "running"});
+  ReportOptions options;
+  options.paths = {dir.path().string()};
+  const Report report = build_report(options);
+  REQUIRE(report.tables[0].rows.size() == 1);
+  CHECK(row_texts(report.tables[0], 0)[0] == "all runs");
+  CHECK(row_texts(report.tables[0], 0)[1] == "running");
+  CHECK(row_texts(report.tables[0], 0)[6] == "—");
+  CHECK_THAT(report.tables[0].note, Catch::Contains("No Δ"));
+  CHECK(default_out_dir(options.paths) == (dir.path() / "report").string());
+}
