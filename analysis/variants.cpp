@@ -70,7 +70,9 @@ std::string label_part(const std::string& key, const std::string& value) {
 const std::vector<std::string>& default_ignored_keys() {
   static const std::vector<std::string> keys = {"seed",       "*.seed",      "run.*",        "*out_dir",
                                                 "*output_dir", "*run_dir",   "*run_name",    "*cache_dir",
-                                                "*checkpoint*", "sweep.*",   "hydra.*"};
+                                                "*checkpoint*", "sweep.*",   "hydra.*",
+                                                // execution settings, not experimental axes
+                                                "threads", "device", "data.root"};
   return keys;
 }
 

@@ -222,12 +222,6 @@ int run_sweep(Sweep& sweep, int jobs) {
   return failed ? 1 : 0;
 }
 
-std::string sanitize(const std::string& name) {
-  std::string out;
-  for (char c : name) out += (std::isalnum(static_cast<unsigned char>(c)) || std::string("=,._+-").find(c) != std::string::npos) ? c : '_';
-  return out.empty() ? "job" : out;
-}
-
 }  // namespace
 
 std::string default_config_dir() {
@@ -295,9 +289,9 @@ int launch(const LaunchRequest& request) {
     SweepJob entry;
     entry.name = job.name;
     entry.overrides = job.overrides;
-    std::string dir_name = sanitize(job.name);
+    std::string dir_name = cfg::safe_dir_name(job.name);
     for (int i = 1; std::any_of(sweep.jobs.begin(), sweep.jobs.end(), [&](const SweepJob& j) { return j.dir == dir_name; }); ++i) {
-      dir_name = sanitize(job.name) + "_" + std::to_string(i);
+      dir_name = cfg::safe_dir_name(job.name) + "_" + std::to_string(i);
     }
     entry.dir = dir_name;
     try {

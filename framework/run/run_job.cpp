@@ -156,7 +156,9 @@ std::string configure_threads(int64_t threads) {
   int blas_threads = -1;
   using SetThreads = void (*)(int);
   using GetThreads = int (*)();
-  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
+  const char* blas_env = std::getenv("ATTNLAB_BLAS_THREADS");
+  const int wanted_blas = blas_env ? std::max(1, std::atoi(blas_env)) : 1;
+  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(wanted_blas);
   if (auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"))) blas_threads = get();
   return fmt::format("intra={} inter={} blas={}", torch::get_num_threads(), torch::get_num_interop_threads(),
                      blas_threads < 0 ? std::string("n/a") : std::to_string(blas_threads));

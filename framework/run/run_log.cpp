@@ -24,14 +24,14 @@ void RunLog::line(const std::string& text) {
   if (file_) file_ << text << '\n' << std::flush;
 }
 
-void RunLog::progress(const std::string& text, bool keep) {
+void RunLog::progress(const std::string& text) {
   if (tty_) {
     std::cout << "\r\033[K" << prefix_ << text << std::flush;
     progress_pending_ = true;
   } else {
     std::cout << prefix_ << text << '\n' << std::flush;
   }
-  if (keep && file_) file_ << text << '\n' << std::flush;
+  if (file_) file_ << text << '\n' << std::flush;
 }
 
 void RunLog::end_progress() {

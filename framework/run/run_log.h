@@ -14,9 +14,9 @@ class RunLog {
 
   /// A permanent line: console + log file.
   void line(const std::string& text);
-  /// A transient status line: redrawn in place on a TTY; printed as a line every time otherwise
-  /// (callers rate-limit), never written to the log file unless `keep`.
-  void progress(const std::string& text, bool keep = false);
+  /// A status line: redrawn in place on a TTY, printed as a line otherwise; always appended to
+  /// the log file (callers rate-limit).
+  void progress(const std::string& text);
   /// Ends a pending in-place progress line.
   void end_progress();
 

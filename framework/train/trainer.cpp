@@ -102,6 +102,8 @@ EvalResult Trainer::run() {
   auto interval_start = Clock::now();
   const auto run_start = Clock::now();
   int64_t interval_tokens = 0;
+  int64_t interval_steps = 0;
+  auto interval_loss = torch::zeros({}, torch::kFloat64).to(device_);  // summed without a host sync
   const int64_t tokens_per_step = train_.batch_size * seq_len_;
   while (step_ < train_.steps) {
     const double lr = schedule_.at(step_);
@@ -110,10 +112,12 @@ EvalResult Trainer::run() {
     ++step_;
     tokens_ += tokens_per_step;
     interval_tokens += tokens_per_step;
+    interval_loss += loss.to(torch::kFloat64);
+    ++interval_steps;
     evaluated_last = false;
 
     if (step_ % train_.log_every == 0 || step_ == train_.steps) {
-      const double loss_value = loss.item<double>();
+      const double loss_value = interval_loss.item<double>() / static_cast<double>(interval_steps);
       if (!std::isfinite(loss_value)) {
         throw std::runtime_error(fmt::format("training loss became {} at step {}", loss_value, step_));
       }
@@ -126,6 +130,8 @@ EvalResult Trainer::run() {
                                 loss_value, lr, tokens_per_s, format_duration(eta)));
       interval_start = Clock::now();
       interval_tokens = 0;
+      interval_steps = 0;
+      interval_loss.zero_();
     }
     if (step_ % train_.eval_every == 0 || step_ == train_.steps) {
       last = evaluate_and_record();

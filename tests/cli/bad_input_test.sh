@@ -54,6 +54,21 @@ printf 'train:\n  lr: fast\n' > bad_type.yaml
 check "wrong type in a file" "bad_type.yaml:2:7: train.lr: expected a number" run bad_type.yaml
 printf 'train:\n\tlr: 0.1\n' > tabs.yaml
 check "tab indentation" "tabs.yaml:2" run tabs.yaml
+printf 'train:\n  lr: 0.1\n    steps: 3\n' > indent.yaml
+check "bad indentation" "indent.yaml:3" run indent.yaml
+printf 'train:\n  lr: 0.1\n  lr: 0.2\n' > duplicate.yaml
+check "duplicate key" "duplicate key 'lr'" run duplicate.yaml
+printf 'train:\n  name: "abc\n' > quote.yaml
+check "unterminated quote" "quote.yaml:2" run quote.yaml
+printf 'model:\n  - 1\n  - 2\n' > list.yaml
+check "list where a map is expected" "model: expected a map, got a list" run list.yaml
+printf 'defaults:\n  - model: huge\n' > missing_option.yaml
+check "missing group option in a file" "missing_option.yaml:2" run missing_option.yaml
+printf 'train:\n  lr: ${train.rate}\n' > unresolved.yaml
+check "unresolvable interpolation" "cannot resolve \${train.rate}" run unresolved.yaml
+printf 'train:\n  lr: ${train.min_lr}\n  min_lr: ${train.lr}\n' > cycle.yaml
+check "cyclic interpolation" "interpolation cycle" run cycle.yaml
+check "comma list without -m" "-m" run train.lr=1,2
 check "bad override syntax" "bad override" run model..d_model=3
 check "missing experiment file" "not found" run experiments_missing.yaml
 check "resume of a non-run" "not a run directory" train --resume "$work"

@@ -1,50 +1,18 @@
 #pragma once
 /// Helpers for the data tests: a self-deleting temporary folder and small text files.
 
-#include <catch2/catch.hpp>
+#include "support/catch.h"
 
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
-#include <unistd.h>
-
 #include "core/error.h"
+#include "support/temp_dir.h"
 
 namespace attnlab::data::test {
 
-/// A fresh folder under the system temp dir, removed with its contents on destruction.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("attnlab-data-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  std::string str() const { return path_.string(); }
-
-  /// Writes `bytes` to `name` (relative to the folder, parents created); returns its path.
-  std::string write(const std::string& name, const std::string& bytes) const {
-    const auto file = path_ / name;
-    std::filesystem::create_directories(file.parent_path());
-    std::ofstream(file, std::ios::binary) << bytes;
-    return file.string();
-  }
-
- private:
-  std::filesystem::path path_;
-};
+using attnlab::testing::TempDir;
 
 /// The message of the UserError thrown by `fn`; fails the test when none is thrown.
 template <typename Fn>
