@@ -8,7 +8,12 @@ for trial in 1 2 3 4 5; do
   out="runs/kill$trial"
   $attnlab run $fast out_dir="$out" train.steps=100000 train.eval_every=5 train.log_every=1 > "kill$trial.txt" 2>&1 &
   pid=$!
-  sleep "$(awk -v s="$RANDOM" 'BEGIN { srand(s); printf "%.2f", 1.5 + rand() * 3 }')"
+  # start-up (data, model) takes a variable time: wait for the first flush, then kill at a random moment
+  for _ in $(seq 1 600); do
+    grep -qs '^eval step' "$out"/default/*/log.txt && break
+    sleep 0.1
+  done
+  sleep "$(awk -v s="$RANDOM" 'BEGIN { srand(s); printf "%.2f", rand() * 2 }')"
   kill -9 "$pid"; wait "$pid" 2>/dev/null
   run=$(ls -d "$out"/default/*/ 2>/dev/null | head -1)
   last=$(grep -E '^eval step' "$run/log.txt" 2>/dev/null | tail -1 | awk '{print $3}')
