@@ -3,19 +3,11 @@
 # that contains the expected words, and leave no run directory behind.
 # usage: bad_input_test.sh <attnlab binary> <source dir>
 set -u
-attnlab=$1
-source_dir=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-cp -r "$source_dir/configs" configs
+source "$(dirname "$0")/common.sh" "$1" "$2"
 mkdir -p data
 printf '' > empty.txt
 printf 'good text \xff\xfe bad bytes\n' > latin1.txt
-printf 'hello world, this is a small corpus.\n%.0s' $(seq 1 50) > small.txt
 
-passed=0
-failed=0
 check() {  # name, expected substring, args...
   local name=$1 expected=$2
   shift 2
@@ -73,5 +65,4 @@ check "bad override syntax" "bad override" run model..d_model=3
 check "missing experiment file" "not found" run experiments_missing.yaml
 check "resume of a non-run" "not a run directory" train --resume "$work"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
