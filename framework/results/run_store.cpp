@@ -8,15 +8,9 @@
 #include <map>
 #include <stdexcept>
 
+#include "core/build_info.h"
 #include "core/error.h"
 #include "results/h5_util.h"
-
-#ifndef ATTNLAB_GIT_SHA
-#define ATTNLAB_GIT_SHA "unknown"
-#endif
-#ifndef ATTNLAB_VERSION
-#define ATTNLAB_VERSION "unknown"
-#endif
 
 namespace attnlab::results {
 namespace {

@@ -1,5 +1,7 @@
 #include "run/launcher.h"
 
+#include "core/build_info.h"
+
 #include <fmt/format.h>
 #include <sys/wait.h>
 #include <unistd.h>

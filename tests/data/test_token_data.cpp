@@ -4,6 +4,7 @@
 #include <fstream>
 #include <thread>
 
+#include "core/build_info.h"
 #include "data/cache.h"
 #include "data/token_data.h"
 #include "data/utf8.h"
