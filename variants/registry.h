@@ -3,8 +3,15 @@
 
 namespace attnlab {
 
-/// Fills the mixer (and later eviction-policy) registries with the built-ins. Idempotent and
+/// Fills the mixer and eviction-policy registries with the built-ins. Idempotent and
 /// thread-safe (std::call_once); call it before building a model.
 void register_builtin_variants();
+
+/// The built-in mixers (variants/mixers/register_mixers.cpp). Called once by register_builtin_variants().
+void register_builtin_mixers();
+
+/// The built-in eviction policies (variants/eviction/register_policies.cpp). Called once by
+/// register_builtin_variants().
+void register_builtin_eviction_policies();
 
 }  // namespace attnlab

@@ -36,6 +36,7 @@ const std::map<std::string, Pattern>& patterns() {
          for (int64_t i = 1; i < L; i += 2) out.push_back(i);
          return out;
        }}},
+      {"none", {false, [](int64_t, int64_t) { return std::vector<int64_t>{}; }}},
       {"first", {false, [](int64_t, int64_t) { return std::vector<int64_t>{0}; }}},
       {"last", {false, [](int64_t L, int64_t) { return std::vector<int64_t>{L - 1}; }}},
       {"ends", {false, [](int64_t L, int64_t) {
@@ -108,7 +109,9 @@ std::vector<int64_t> LayerPlan::select_layers(const cfg::Node& pattern, int64_t 
   const std::string name = text.substr(0, colon);
   auto it = patterns().find(name);
   if (it == patterns().end()) {
-    cfg::fail_at(pattern.source(), where + ": unknown layer pattern '" + text + "'" + did_you_mean(name, pattern_names()) +
+    std::vector<std::string> bare;
+    for (const auto& entry : patterns()) bare.push_back(entry.first);
+    cfg::fail_at(pattern.source(), where + ": unknown layer pattern '" + text + "'" + did_you_mean(name, bare) +
                                        "; patterns: " + join(pattern_names()));
   }
   int64_t k = 0;
@@ -140,10 +143,9 @@ LayerPlan LayerPlan::from_config(const cfg::Node& mixer, const cfg::Node& hybrid
   r.finish();
   if (!hybrid_mixer) cfg::fail_at(hybrid.source(), "hybrid: missing key 'hybrid.mixer'");
   if (!layers) cfg::fail_at(hybrid.source(), "hybrid: missing key 'hybrid.layers'");
-  for (int64_t index : select_layers(*layers, n_layers, "hybrid.layers")) {
-    plan.layers_[index] = {as_mixer_map(*hybrid_mixer), "hybrid.mixer", true};
-  }
-  plan.hybrid_ = true;
+  const std::vector<int64_t> selected = select_layers(*layers, n_layers, "hybrid.layers");
+  for (int64_t index : selected) plan.layers_[index] = {as_mixer_map(*hybrid_mixer), "hybrid.mixer", true};
+  plan.hybrid_ = !selected.empty();
   return plan;
 }
 
@@ -152,6 +154,12 @@ std::string LayerPlan::summary() const {
   for (size_t i = 0; i < layers_.size(); ++i) {
     if (i) out += ' ';
     out += std::to_string(i) + ":" + mixer_name(layers_[i].mixer);
+    std::vector<std::string> details;
+    const cfg::Node* form = layers_[i].mixer.find("form");
+    if (form && form->is_scalar()) details.push_back(form->text());
+    const cfg::Node* qk = layers_[i].mixer.find("qk_source");
+    if (qk && qk->is_scalar() && qk->text() != "current") details.push_back("qk=" + qk->text());
+    if (!details.empty()) out += "(" + join(details) + ")";
   }
   return out;
 }

@@ -2,7 +2,7 @@
 /// Which mixer each layer uses: `mixer:` for every layer, and optionally
 /// `hybrid: {mixer: <spec>, layers: <pattern>}` replacing it in the layers the pattern selects.
 ///
-/// Patterns (0-based layer indices, L layers): even, odd, first, last, ends (first + last),
+/// Patterns (0-based layer indices, L layers): none (no layer: the uniform model, handy in sweeps), even, odd, first, last, ends (first + last),
 /// every:K (layers K-1, 2K-1, ...: every K-th layer counting from 1), top:K (last K),
 /// bottom:K (first K), middle:K (K layers centred), or an explicit list [0, 3].
 
@@ -35,7 +35,8 @@ class LayerPlan {
   int64_t size() const { return static_cast<int64_t>(layers_.size()); }
   bool is_hybrid() const { return hybrid_; }
 
-  /// One line: "0:softmax 1:taylor 2:softmax 3:taylor".
+  /// One line: "0:softmax 1:taylor 2:softmax 3:attention(taylor)", with the form and a non-current
+  /// qk source of map specs in parentheses: "1:attention(softmax, qk=random_stream)".
   std::string summary() const;
 
  private:

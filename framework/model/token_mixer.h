@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/registry.h"
+#include "model/qk_source.h"
 
 namespace attnlab {
 
@@ -53,6 +54,8 @@ class TokenMixerImpl : public torch::nn::Module {
  public:
   virtual MixerOutput forward(const MixerInput& in) = 0;
   virtual MixerTraits traits() const = 0;
+  /// Where this mixer wants `MixerInput::qk` from; the model builds it (default: the layer's own input).
+  virtual QKSourceSpec qk_source() const { return {}; }
 };
 
 /// Shapes and position of the layer a mixer is built for.

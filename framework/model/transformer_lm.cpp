@@ -1,6 +1,11 @@
 #include "model/transformer_lm.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <cmath>
+#include <map>
+
+#include "core/error.h"
 
 namespace attnlab {
 
@@ -17,6 +22,7 @@ TransformerLMImpl::TransformerLMImpl(const ModelOptions& options, const LayerPla
     MixerContext context{spec.mixer, spec.options_path, options.d_model, options.n_heads,
                          options.n_layers, i, options.rope_theta};
     TokenMixerPtr mixer = mixer_registry().get(mixer_name(spec.mixer))(context);
+    qk_sources_.push_back(mixer->qk_source());
     blocks_.push_back(Block(std::move(mixer), options.d_model, options.ffn_hidden_size(), options.norm_eps,
                             options.dropout));
     block_list_->push_back(blocks_.back());
@@ -26,6 +32,45 @@ TransformerLMImpl::TransformerLMImpl(const ModelOptions& options, const LayerPla
     lm_head_ = register_module("lm_head", nn::Linear(nn::LinearOptions(options.d_model, options.vocab_size).bias(false)));
   }
   init_weights();
+  init_qk_streams();
+}
+
+void TransformerLMImpl::init_qk_streams() {
+  const QKSourceSpec* random = nullptr;
+  for (size_t i = 0; i < qk_sources_.size(); ++i) {
+    const QKSourceSpec& spec = qk_sources_[i];
+    if (spec.kind != QKSource::random_stream) continue;
+    if (random && (random->stream_std != spec.stream_std || random->stream_seed != spec.stream_seed)) {
+      throw UserError("layers ask for different random qk streams (stream_std/stream_seed differ at layer " +
+                      std::to_string(i) + "); the model holds one random stream");
+    }
+    random = &spec;
+  }
+  if (random) {
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(random->stream_seed);
+    auto noise = torch::randn({1, options_.ctx, options_.d_model}, generator, torch::kFloat32);  // [1, ctx, C]
+    random_stream_ = register_buffer("qk_random_stream", noise * random->stream_std);
+  }
+  if (wants_fixed_stream()) {
+    fixed_stream_ = register_buffer("qk_fixed_stream", torch::full({options_.ctx}, -1, torch::kInt64));  // [ctx]
+  }
+}
+
+bool TransformerLMImpl::wants_fixed_stream() const {
+  for (const auto& spec : qk_sources_) {
+    if (spec.kind == QKSource::fixed_stream) return true;
+  }
+  return false;
+}
+
+void TransformerLMImpl::set_fixed_stream(const torch::Tensor& tokens) {
+  TORCH_CHECK(fixed_stream_.defined(), "set_fixed_stream: no layer of this model uses the fixed_stream qk source");
+  TORCH_CHECK(tokens.dim() == 1 && tokens.size(0) == options_.ctx, "set_fixed_stream: expected [", options_.ctx,
+              "] token ids, got ", tokens.sizes());
+  TORCH_CHECK(tokens.min().item<int64_t>() >= 0 && tokens.max().item<int64_t>() < options_.vocab_size,
+              "set_fixed_stream: token ids must lie in [0, ", options_.vocab_size, ")");
+  torch::NoGradGuard no_grad;
+  fixed_stream_.copy_(tokens);
 }
 
 void TransformerLMImpl::init_weights() {
@@ -38,13 +83,71 @@ void TransformerLMImpl::init_weights() {
   }
 }
 
+namespace {
+bool skipped(const ForwardOptions& fwd, size_t layer) { return !fwd.skip_layers.empty() && fwd.skip_layers[layer]; }
+}  // namespace
+
+std::vector<torch::Tensor> TransformerLMImpl::layer_qk(const torch::Tensor& tokens, const ForwardOptions& fwd) {
+  return qk_from_embedding(tok_emb_(tokens), fwd);
+}
+
+std::vector<torch::Tensor> TransformerLMImpl::qk_from_embedding(const torch::Tensor& embedded,
+                                                                const ForwardOptions& fwd) {
+  const int64_t T = embedded.size(1);
+  std::vector<torch::Tensor> qk(blocks_.size());
+  std::map<QKSource, std::vector<torch::Tensor>> streams;  // per stream: hidden state entering each layer
+  size_t last_stream_layer = 0;
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    if (qk_sources_[i].is_stream() && !skipped(fwd, i)) last_stream_layer = i;
+  }
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    const QKSource source = qk_sources_[i].kind;
+    if (skipped(fwd, i) || source == QKSource::current) continue;
+    if (source == QKSource::static_emb) {
+      qk[i] = embedded;  // [B, T, C]
+      continue;
+    }
+    auto& states = streams[source];
+    if (states.empty()) states = run_stream(source, fwd.pos0 + T, fwd, last_stream_layer);
+    qk[i] = states[i].narrow(1, fwd.pos0, T);  // [1, T, C]
+  }
+  return qk;
+}
+
+std::vector<torch::Tensor> TransformerLMImpl::run_stream(QKSource source, int64_t length, const ForwardOptions& fwd,
+                                                         size_t last_layer) {
+  if (length > options_.ctx) {
+    throw UserError("qk_source " + qk_source_name(source) + " covers positions [0, " + std::to_string(options_.ctx) +
+                    ") (model.ctx); position " + std::to_string(length - 1) + " was asked for");
+  }
+  torch::Tensor h;  // [1, length, C]
+  if (source == QKSource::random_stream) {
+    h = random_stream_.narrow(1, 0, length);
+  } else {
+    if (fixed_stream_.min().item<double>() < 0) {
+      throw UserError("qk_source fixed_stream: the model's fixed sequence was never set (set_fixed_stream)");
+    }
+    h = tok_emb_(fixed_stream_.narrow(0, 0, length).to(torch::kInt64)).unsqueeze(0);
+  }
+  std::vector<torch::Tensor> states(last_layer + 1);
+  for (size_t i = 0; i <= last_layer; ++i) {
+    states[i] = h;
+    if (skipped(fwd, i) || i == last_layer) continue;
+    MixerInput in;  // a normal sequence from position 0, with current-source Q/K, no cache
+    h = blocks_[i]->forward(h, std::move(in)).y;
+  }
+  return states;
+}
+
 LMOutput TransformerLMImpl::forward(const torch::Tensor& tokens, const ForwardOptions& fwd) {
   LMOutput out;
   auto h = tok_emb_(tokens);  // [B, T, C]
+  std::vector<torch::Tensor> qk = qk_from_embedding(h, fwd);  // per layer [B|1, T, C] or undefined
   out.layers.resize(blocks_.size());
   for (size_t i = 0; i < blocks_.size(); ++i) {
-    if (!fwd.skip_layers.empty() && fwd.skip_layers[i]) continue;
+    if (skipped(fwd, i)) continue;
     MixerInput in;
+    in.qk = qk[i];
     in.pos0 = fwd.pos0;
     in.need_weights = fwd.need_weights;
     in.need_stats = fwd.need_stats;

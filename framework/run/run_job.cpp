@@ -68,6 +68,16 @@ Prepared prepare(const RunConfig& config) {
   torch::manual_seed(config.seed);
   p.data = data::TokenData::prepare(config.data);
   p.model = build_model(config, p.data.tokenizer->vocab_size(), p.device);
+  if (p.model->wants_fixed_stream()) {
+    // FixedSeqQK: the Q/K stream is the first ctx tokens of the training split.
+    const int64_t ctx = config.model.ctx;
+    if (static_cast<int64_t>(p.data.train.size()) < ctx) {
+      throw UserError(fmt::format("qk_source fixed_stream needs model.ctx = {} training tokens, the train split has {}",
+                                  ctx, p.data.train.size()));
+    }
+    std::vector<int64_t> first(p.data.train.begin(), p.data.train.begin() + ctx);
+    p.model->set_fixed_stream(torch::tensor(first, torch::kInt64).to(torch::Device(p.device)));
+  }
   return p;
 }
 

@@ -33,7 +33,7 @@ struct TrainOptions {
 struct EvalOptions {
   int64_t max_windows = 64;          ///< fixed validation windows (seq_len tokens each), evenly spaced
   int64_t batch_size = 16;
-  std::string skip_layers = "none";  ///< none | nonstandard (the paper's "Skip": drop non-standard layers)
+  std::string skip_layers = "none";  ///< none | nonstandard: a hybrid also logs split "val_skip", evaluated without its non-standard layers (the paper's "Skip")
 
   static EvalOptions from_config(const cfg::Node& node);
 };

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include "core/error.h"
 #include "data/batcher.h"
@@ -148,17 +149,27 @@ EvalResult Trainer::run() {
 }
 
 EvalResult Trainer::evaluate_and_record() {
-  ForwardOptions fwd;
-  if (eval_.skip_layers == "nonstandard") fwd.skip_layers = nonstandard_layers(model_);
-  EvalResult r = evaluate_windows(model_, val_x_, val_y_, eval_.batch_size, chars_per_token_, fwd);
+  EvalResult r = evaluate_windows(model_, val_x_, val_y_, eval_.batch_size, chars_per_token_);
   store_.append("/eval", {step_, std::string("val"), r.loss, r.ppl, r.bpc});
   for (size_t layer = 0; layer < r.max_abs_score.size(); ++layer) {
     if (!std::isnan(r.max_abs_score[layer])) {
       store_.append("/analysis/logit_scale", {step_, static_cast<int64_t>(layer), r.max_abs_score[layer]});
     }
   }
-  store_.flush();
+  std::optional<EvalResult> skipped;
+  if (eval_.skip_layers == "nonstandard" && model_->plan().is_hybrid()) {
+    // The paper's "Skip": the same hybrid with its non-standard layers bypassed, as a second row.
+    ForwardOptions skip;
+    skip.skip_layers = nonstandard_layers(model_);
+    skipped = evaluate_windows(model_, val_x_, val_y_, eval_.batch_size, chars_per_token_, skip);
+    store_.append("/eval", {step_, std::string("val_skip"), skipped->loss, skipped->ppl, skipped->bpc});
+  }
+  store_.flush();  // before the log line: a logged eval is always on disk
   log_.line(fmt::format("eval step {:>6} | val loss {:.4f} | ppl {:.3f} | bpc {:.4f}", step_, r.loss, r.ppl, r.bpc));
+  if (skipped) {
+    log_.line(fmt::format("eval step {:>6} | val_skip loss {:.4f} | ppl {:.3f} | bpc {:.4f}", step_, skipped->loss,
+                          skipped->ppl, skipped->bpc));
+  }
   return r;
 }
 

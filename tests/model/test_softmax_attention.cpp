@@ -2,7 +2,8 @@
 #include <vector>
 
 #include "config/node.h"
-#include "mixers/softmax_attention.h"
+#include "mixers/attention.h"
+#include "mixers/forms/softmax.h"
 #include "support/catch.h"
 
 using namespace attnlab;
@@ -78,7 +79,7 @@ torch::Tensor naive_attention(const torch::Tensor& x, const torch::Tensor& w_qkv
 
 TEST_CASE("softmax attention equals a naive per-element reference", "[mixer][softmax]") {
   torch::manual_seed(1);
-  SoftmaxAttentionImpl attention(16, 4, 10000.0);
+  AttentionImpl attention(16, 4, 10000.0, std::make_shared<forms::SoftmaxForm>());
   attention.to(torch::kFloat64);
   auto x = torch::randn({2, 7, 16}, torch::kFloat64);
   for (int64_t pos0 : {0, 5}) {
@@ -100,7 +101,7 @@ TEST_CASE("softmax attention equals a naive per-element reference", "[mixer][sof
 
 TEST_CASE("softmax attention with a separate qk source takes values from x only", "[mixer][softmax]") {
   torch::manual_seed(2);
-  SoftmaxAttentionImpl attention(16, 2, 10000.0);
+  AttentionImpl attention(16, 2, 10000.0, std::make_shared<forms::SoftmaxForm>());
   auto x = torch::randn({3, 5, 16});
   auto qk = torch::randn({1, 5, 16});
   MixerInput in;

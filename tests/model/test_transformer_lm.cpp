@@ -19,6 +19,8 @@ TEST_CASE("no registered mixer lets a position see the future", "[model][causali
     for (int64_t t : {0, 4, 10}) {
       auto changed = tokens.clone();
       changed.narrow(1, t + 1, 12 - t - 1).random_(0, 50);
+      // the first future token always differs, so the change must show at t + 1
+      changed.select(1, t + 1).copy_((tokens.select(1, t + 1) + torch::randint(1, 50, {2}, torch::kInt64)) % 50);
       auto changed_logits = model->forward(changed).logits;
       CHECK(torch::allclose(logits.narrow(1, 0, t + 1), changed_logits.narrow(1, 0, t + 1), 1e-5, 1e-6));
       // and the change is visible later, so the test can fail

@@ -16,8 +16,11 @@ inline cfg::Node mixer_spec(const std::string& name) {
   return spec;
 }
 
-/// A 2-layer, 32-wide, 4-head model over a 50-token vocabulary with `mixer` in every layer.
-inline TransformerLM tiny_model(const std::string& mixer = "softmax", uint64_t seed = 0, int64_t n_layers = 2) {
+/// A 2-layer, 32-wide, 4-head model (ctx 32) over a 50-token vocabulary with the mixer `spec` (a map
+/// or a bare name) in every layer, or a hybrid when `hybrid` is {mixer, layers}. A model with
+/// fixed_stream layers gets the fixed sequence (7 t) mod 50, t < ctx.
+inline TransformerLM tiny_model(const cfg::Node& spec, uint64_t seed = 0, int64_t n_layers = 2,
+                                const cfg::Node& hybrid = cfg::Node()) {
   register_builtin_variants();
   torch::manual_seed(seed);
   ModelOptions options;
@@ -26,7 +29,14 @@ inline TransformerLM tiny_model(const std::string& mixer = "softmax", uint64_t s
   options.n_heads = 4;
   options.ctx = 32;
   options.vocab_size = 50;
-  return TransformerLM(options, LayerPlan::uniform(mixer_spec(mixer), n_layers));
+  TransformerLM model(options, LayerPlan::from_config(spec, hybrid, n_layers));
+  if (model->wants_fixed_stream()) model->set_fixed_stream(torch::arange(options.ctx, torch::kInt64) * 7 % 50);
+  return model;
+}
+
+/// tiny_model with `{name: <mixer>}` in every layer.
+inline TransformerLM tiny_model(const std::string& mixer = "softmax", uint64_t seed = 0, int64_t n_layers = 2) {
+  return tiny_model(mixer_spec(mixer), seed, n_layers);
 }
 
 }  // namespace attnlab::testing

@@ -1,0 +1,10 @@
+#include "mixers/forms/elementwise.h"
+
+namespace attnlab::forms {
+
+torch::Tensor ElementwiseForm::weigh(const torch::Tensor& scores, const torch::Tensor& future) const {
+  auto w = activation(scores).masked_fill(future, 0.0);  // [B, H, T, S]
+  return sum_ ? normalise_rows(w, eps_) : w;
+}
+
+}  // namespace attnlab::forms
