@@ -1,6 +1,10 @@
 #include "analysis/report_sections.h"
 
+#include "analysis/budget_plot.h"
+#include "analysis/budget_table.h"
+#include "analysis/hybrid_tables.h"
 #include "analysis/perplexity_table.h"
+#include "analysis/persistence_table.h"
 #include "analysis/val_loss_plot.h"
 
 namespace attnlab::analysis {
@@ -8,7 +12,12 @@ namespace attnlab::analysis {
 ReportSections builtin_sections() {
   ReportSections sections;
   sections.tables.push_back(perplexity_table);
+  sections.tables.push_back(deconstructing_table);
+  sections.tables.push_back(placement_table);
+  sections.tables.push_back(budget_table);
+  sections.tables.push_back(persistence_table);
   sections.plots.push_back(val_loss_plot);
+  sections.plots.push_back(budget_plot);
   return sections;
 }
 

@@ -31,7 +31,8 @@ struct ReportSections {
   std::vector<PlotBuilder> plots;
 };
 
-/// The built-in sections: the perplexity table and the validation-loss plot.
+/// The built-in sections: the perplexity, KV-budget and persistence tables; the validation-loss and
+/// perplexity-vs-compression plots.
 ReportSections builtin_sections();
 
 }  // namespace attnlab::analysis

@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
   attnlab::cli::add_train_command(app, exit_code);
   attnlab::cli::add_list_command(app, exit_code);
   attnlab::cli::add_report_command(app, exit_code);
+  attnlab::cli::add_eval_command(app, exit_code);
+  attnlab::cli::add_generate_command(app, exit_code);
+  attnlab::cli::add_analyze_command(app, exit_code);
   try {
     app.parse(argc, argv);
     return exit_code;

@@ -386,4 +386,6 @@ Composition compose(const ComposeRequest& request) {
   return out;
 }
 
+void apply_override(Node& root, const Override& override) { apply_value_override(root, override); }
+
 }  // namespace attnlab::cfg

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "config/node.h"
+#include "config/override.h"
 
 namespace attnlab::cfg {
 
@@ -43,6 +44,11 @@ struct Composition {
 
 /// Composes the config. Every problem is a one-line attnlab::UserError with its location.
 Composition compose(const ComposeRequest& request);
+
+/// Applies one value override (`key=value`, `+key=value`, `++key=value`, `~key`) to a composed
+/// tree, with compose()'s checks and messages. For commands that start from a run's saved,
+/// already composed config.yaml (`attnlab eval`).
+void apply_override(Node& root, const Override& override);
 
 /// Groups of a config directory (its sub-folders) → their options (the .yaml/.yml file stems),
 /// both sorted. Throws UserError when the directory does not exist.

@@ -1,0 +1,117 @@
+#include "infer/layer_cache.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace attnlab {
+
+LayerCache::LayerCache(int64_t capacity) : capacity_(capacity) {
+  if (capacity <= 0) throw std::logic_error("LayerCache capacity must be positive, got " + std::to_string(capacity));
+}
+
+void LayerCache::append(const torch::Tensor& keys, const torch::Tensor& values, int64_t pos0) {
+  const int64_t B = keys.size(0), H = keys.size(1), T = keys.size(2), Dh = keys.size(3);
+  if (!allocated()) {
+    keys_ = torch::empty({B, H, capacity_, Dh}, keys.options());
+    values_ = torch::empty({B, H, capacity_, values.size(3)}, values.options());
+    auto index_options = keys.options().dtype(torch::kInt64);
+    positions_ = torch::empty({B, H, capacity_}, index_options);
+    scores_ = torch::zeros({B, H, capacity_}, keys.options().dtype(torch::kFloat32));
+    scores2_ = torch::zeros({B, H, capacity_}, keys.options().dtype(torch::kFloat32));
+    if (history_width_ > 0) history_ = torch::zeros({B, H, capacity_, history_width_}, keys.options().dtype(torch::kUInt8));
+  }
+  if (size_ + T > capacity_) {
+    throw std::logic_error("LayerCache overflow: " + std::to_string(size_) + " held + " + std::to_string(T) +
+                           " new > capacity " + std::to_string(capacity_));
+  }
+  if (keys_.size(0) != B || keys_.size(1) != H || keys_.size(3) != Dh) {
+    throw std::logic_error("LayerCache: appended keys do not match the cache's [B, H, *, Dh]");
+  }
+  auto slots = torch::indexing::Slice(size_, size_ + T);
+  using torch::indexing::Slice;
+  keys_.index_put_({Slice(), Slice(), slots}, keys);
+  values_.index_put_({Slice(), Slice(), slots}, values);
+  auto new_positions = torch::arange(pos0, pos0 + T, positions_.options());  // [T]
+  positions_.index_put_({Slice(), Slice(), slots}, new_positions.view({1, 1, T}).expand({B, H, T}));
+  scores_.index_put_({Slice(), Slice(), slots}, 0.0);
+  scores2_.index_put_({Slice(), Slice(), slots}, 0.0);
+  if (history_.defined()) history_.index_put_({Slice(), Slice(), slots}, 0);
+  size_ += T;
+  next_position_ = pos0 + T;
+}
+
+void LayerCache::keep(const torch::Tensor& index) {
+  using torch::indexing::Slice;
+  const int64_t kept = index.size(2);
+  if (kept > size_) throw std::logic_error("LayerCache::keep: more slots kept than held");
+  auto gather_rows = [&](torch::Tensor& buffer) {
+    auto filled = buffer.index({Slice(), Slice(), Slice(0, size_)});
+    if (buffer.dim() == 4) {
+      auto picked = filled.gather(2, index.unsqueeze(-1).expand({-1, -1, -1, buffer.size(3)}));
+      buffer.index_put_({Slice(), Slice(), Slice(0, kept)}, picked);
+    } else {
+      auto picked = filled.gather(2, index);
+      buffer.index_put_({Slice(), Slice(), Slice(0, kept)}, picked);
+    }
+  };
+  gather_rows(keys_);
+  gather_rows(values_);
+  gather_rows(positions_);
+  gather_rows(scores_);
+  gather_rows(scores2_);
+  if (history_.defined()) gather_rows(history_);
+  size_ = kept;
+}
+
+void LayerCache::clear() {
+  size_ = 0;
+  next_position_ = 0;
+  state.clear();
+}
+
+namespace {
+torch::Tensor filled(const torch::Tensor& buffer, int64_t size) {
+  if (!buffer.defined()) return buffer;
+  return buffer.narrow(2, 0, size);
+}
+}  // namespace
+
+torch::Tensor LayerCache::keys() const { return filled(keys_, size_); }
+torch::Tensor LayerCache::values() const { return filled(values_, size_); }
+torch::Tensor LayerCache::positions() const { return filled(positions_, size_); }
+torch::Tensor LayerCache::token_scores() const { return filled(scores_, size_); }
+torch::Tensor LayerCache::token_scores2() const { return filled(scores2_, size_); }
+torch::Tensor LayerCache::token_history() const { return filled(history_, size_); }
+
+void LayerCache::reserve_token_history(int64_t width) {
+  if (allocated()) throw std::logic_error("LayerCache::reserve_token_history after the first append");
+  if (width <= 0) throw std::logic_error("LayerCache::reserve_token_history: width must be positive");
+  history_width_ = width;
+}
+
+int64_t LayerCache::kv_bytes() const {
+  if (!allocated()) return 0;
+  const int64_t per_token = (keys_.size(0) * keys_.size(1)) * (keys_.size(3) + values_.size(3)) * keys_.element_size();
+  return per_token * size_;
+}
+
+int64_t LayerCache::allocated_bytes() const {
+  if (!allocated()) return 0;
+  return (keys_.numel() + values_.numel()) * keys_.element_size();
+}
+
+int64_t LayerCache::state_bytes() const {
+  int64_t bytes = 0;
+  for (const auto& t : state) {
+    if (t.defined()) bytes += t.numel() * t.element_size();
+  }
+  return bytes;
+}
+
+torch::Tensor cache_future_mask(const torch::Tensor& query_positions, const torch::Tensor& key_positions) {
+  auto q = query_positions.view({1, 1, -1, 1});  // [1, 1, T, 1]
+  auto k = key_positions.unsqueeze(2);            // [B, H, 1, S]
+  return k > q;                                   // [B, H, T, S]
+}
+
+}  // namespace attnlab

@@ -1,0 +1,41 @@
+#include "infer/persistence_study.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <ostream>
+
+#include "infer/budget_study.h"
+#include "infer/persistence.h"
+#include "infer/result_appender.h"
+#include "infer/trained_run.h"
+
+namespace attnlab {
+
+int run_persistence_study(const PersistenceRequest& request, std::ostream& out) {
+  cfg::Node root = compose_eval_config(TrainedRun::read_config(request.run_dir), request.overrides, request.config_dir);
+  root.erase("cache");
+  TrainedRun run = TrainedRun::load(request.run_dir, RunConfig::from_config(root));
+  const int64_t windows = request.max_windows > 0 ? request.max_windows : run.config.eval.max_windows;
+  auto [x, y] = run.validation_windows(windows);
+  const std::vector<double> ratios = persistence_ratios(run.model, x, run.config.eval.batch_size);
+
+  ResultAppender appender(request.run_dir);
+  appender.store().define_table("/analysis/persistence",
+                                {{"layer", results::ColumnType::Int64}, {"ratio", results::ColumnType::Float64}});
+  out << fmt::format("persistence ratio per layer ({} windows of {} tokens, pivotal: weight > 1/t)", x.size(0),
+                     x.size(1))
+      << std::endl;
+  for (size_t l = 0; l < ratios.size(); ++l) {
+    if (std::isnan(ratios[l])) {
+      out << fmt::format("layer {:>2}: -      (no attention weights)", l) << std::endl;
+      continue;
+    }
+    appender.store().append("/analysis/persistence", {static_cast<int64_t>(l), ratios[l]});
+    out << fmt::format("layer {:>2}: {:.4f}", l, ratios[l]) << std::endl;
+  }
+  appender.flush();
+  return 0;
+}
+
+}  // namespace attnlab

@@ -1,0 +1,22 @@
+#pragma once
+/// `attnlab analyze persistence <run dir>`: the Scissorhands persistence ratio of every layer of a
+/// trained run (persistence.h) over its validation windows, printed and appended to
+/// /analysis/persistence (columns: layer, ratio) in the run's run.h5.
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace attnlab {
+
+struct PersistenceRequest {
+  std::string run_dir;
+  int64_t max_windows = 0;             ///< validation windows; 0 = the run's eval.max_windows
+  std::vector<std::string> overrides;  ///< eval.* / device / threads overrides
+  std::string config_dir;
+};
+
+/// Returns the exit code (0). Layers without attention weights get no row (a note is printed).
+int run_persistence_study(const PersistenceRequest& request, std::ostream& out);
+
+}  // namespace attnlab
