@@ -1,0 +1,165 @@
+#include <torch/torch.h>
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <vector>
+
+#include "pruning/alpha_sigmoid.h"
+#include "entmax_reference.h"
+#include "support/catch.h"
+
+using namespace attnlab;
+
+namespace {
+
+const std::vector<double> kAlphas = {1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 8.0};
+
+/// 601 points over 1.5 × the support (α = 1: over [-12, 12]), float64.
+torch::Tensor grid(double alpha) {
+  const double half = alpha == 1.0 ? 8.0 : alpha_sigmoid_support(alpha);
+  return torch::linspace(-1.5 * half, 1.5 * half, 601, torch::kFloat64);
+}
+
+torch::Tensor reference(const torch::Tensor& s, double alpha) {
+  auto out = torch::empty_like(s);
+  auto S = s.accessor<double, 1>();
+  auto O = out.accessor<double, 1>();
+  for (int64_t i = 0; i < s.size(0); ++i) O[i] = test::entmax_first(S[i], alpha);
+  return out;
+}
+
+/// d f(s)/ds elementwise by autograd.
+torch::Tensor autograd_derivative(const torch::Tensor& s, const std::function<torch::Tensor(torch::Tensor)>& f) {
+  auto leaf = s.clone().requires_grad_(true);
+  return torch::autograd::grad({f(leaf).sum()}, {leaf})[0];
+}
+
+double max_abs(const torch::Tensor& t) { return t.abs().max().item<double>(); }
+
+}  // namespace
+
+TEST_CASE("alpha-sigmoid equals the first component of a numerically solved alpha-entmax", "[pruning][alpha]") {
+  for (double alpha : kAlphas) {
+    CAPTURE(alpha);
+    auto s = torch::cat({grid(alpha), torch::tensor({-50.0, -3.0, -0.7, 0.0, 0.05, 1.3, 40.0}, torch::kFloat64)});
+    auto expected = reference(s, alpha);
+    CHECK(max_abs(alpha_sigmoid(s, alpha) - expected) < 1e-12);
+    // float32 in, float32 out, still accurate to 1e-6
+    auto p32 = alpha_sigmoid(s.to(torch::kFloat32), alpha);
+    CHECK(p32.scalar_type() == torch::kFloat32);
+    CHECK(max_abs(p32.to(torch::kFloat64) - expected) < 1e-6);
+  }
+  // Bisection path at α that have no closed form, including ones close to 1.
+  for (double alpha : {1.001, 1.1, 2.5, 5.5, 16.0}) {
+    CAPTURE(alpha);
+    auto s = grid(alpha);
+    CHECK(max_abs(alpha_sigmoid(s, alpha) - reference(s, alpha)) < 1e-12);
+  }
+}
+
+TEST_CASE("alpha-sigmoid at alpha = 1 is the sigmoid, and tends to it as alpha -> 1", "[pruning][alpha]") {
+  auto s = torch::linspace(-30, 30, 241, torch::kFloat64);
+  CHECK(torch::equal(alpha_sigmoid(s, 1.0), torch::sigmoid(s)));
+  CHECK(torch::equal(log_alpha_sigmoid(s, 1.0), torch::log_sigmoid(s)));
+  auto near = torch::linspace(-6, 6, 121, torch::kFloat64);
+  CHECK(max_abs(alpha_sigmoid(near, 1.0 + 1e-7) - torch::sigmoid(near)) < 1e-6);
+}
+
+TEST_CASE("alpha-sigmoid is exactly 0 and 1 outside |s| < 1/(alpha-1) and strictly inside within", "[pruning][alpha]") {
+  CHECK(std::isinf(alpha_sigmoid_support(1.0)));
+  CHECK(alpha_sigmoid_support(3.0) == 0.5);
+  CHECK(alpha_sigmoid_support(std::numeric_limits<double>::infinity()) == 0.0);
+  for (double alpha : {1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 8.0}) {
+    CAPTURE(alpha);
+    const double edge = 1.0 / (alpha - 1.0);
+    auto outside = torch::tensor({edge * 1.0001, edge + 1e-9, 2 * edge, 1e3, 1e30}, torch::kFloat64);
+    for (auto dtype : {torch::kFloat64, torch::kFloat32}) {
+      CHECK(torch::all(alpha_sigmoid(outside.to(dtype), alpha) == 1).item<bool>());
+      CHECK(torch::all(alpha_sigmoid(-outside.to(dtype), alpha) == 0).item<bool>());
+    }
+    auto inside = torch::tensor({edge * 0.999, edge * 0.5, 1e-6, 0.0}, torch::kFloat64);
+    auto p = torch::cat({alpha_sigmoid(inside, alpha), alpha_sigmoid(-inside, alpha)});
+    CHECK(torch::all((p > 0) & (p < 1)).item<bool>());
+    CHECK(alpha_sigmoid(torch::zeros({1}, torch::kFloat64), alpha).item<double>() == 0.5);
+    // log p: exactly the floor where p = 0, exactly 0 where p = 1
+    CHECK(torch::all(log_alpha_sigmoid(-outside, alpha) == kLogZero).item<bool>());
+    CHECK(torch::all(log_alpha_sigmoid(outside, alpha) == 0).item<bool>());
+  }
+  // At the edge itself where 1/(α-1) is exact.
+  for (double alpha : {1.25, 1.5, 2.0, 3.0}) {
+    const double edge = 1.0 / (alpha - 1.0);
+    auto at_edge = alpha_sigmoid(torch::tensor({-edge, edge}, torch::kFloat64), alpha);
+    CHECK(at_edge[0].item<double>() == 0.0);
+    CHECK(at_edge[1].item<double>() == 1.0);
+  }
+  // alpha = inf: the hard step
+  auto step = alpha_sigmoid(torch::tensor({-1.0, -1e-12, 0.0, 1e-12, 2.0}, torch::kFloat64),
+                            std::numeric_limits<double>::infinity());
+  CHECK(torch::equal(step, torch::tensor({0.0, 0.0, 0.5, 1.0, 1.0}, torch::kFloat64)));
+}
+
+TEST_CASE("alpha-sigmoid is odd around 1/2 and increasing", "[pruning][alpha]") {
+  for (double alpha : kAlphas) {
+    CAPTURE(alpha);
+    auto s = grid(alpha);
+    auto p = alpha_sigmoid(s, alpha);
+    CHECK(max_abs(p + alpha_sigmoid(-s, alpha) - 1.0) < 1e-15);
+    CHECK(torch::all(p.diff() >= 0).item<bool>());
+  }
+}
+
+TEST_CASE("alpha-sigmoid gradients match central differences in float64", "[pruning][alpha]") {
+  const double h = 1e-6;
+  for (double alpha : {1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.5, 8.0}) {
+    CAPTURE(alpha);
+    const double half = alpha == 1.0 ? 6.0 : alpha_sigmoid_support(alpha);
+    auto s = torch::tensor({-0.99, -0.9, -0.5, -0.1, 0.0, 0.3, 0.77, 0.95, 0.99}, torch::kFloat64) * half;
+    for (bool log_output : {false, true}) {
+      CAPTURE(log_output);
+      auto f = [&](const torch::Tensor& t) { return log_output ? log_alpha_sigmoid(t, alpha) : alpha_sigmoid(t, alpha); };
+      auto analytic = autograd_derivative(s, f);
+      auto numeric = (f(s + h) - f(s - h)) / (2 * h);
+      CAPTURE(analytic, numeric);
+      CHECK(torch::allclose(analytic, numeric, 1e-6, 1e-7));
+      CHECK(torch::all(analytic > 0).item<bool>());  // strictly increasing inside the support
+    }
+  }
+  // Closed-form derivatives: 1/2 for sparsemax, 1 for α = 3, inside the support.
+  auto s = torch::tensor({-0.4, 0.1, 0.45}, torch::kFloat64);
+  auto f2 = [](const torch::Tensor& t) { return alpha_sigmoid(t, 2.0); };
+  auto f3 = [](const torch::Tensor& t) { return alpha_sigmoid(t, 3.0); };
+  CHECK(torch::allclose(autograd_derivative(s, f2), torch::full({3}, 0.5, torch::kFloat64), 0, 1e-15));
+  CHECK(torch::allclose(autograd_derivative(s, f3), torch::ones({3}, torch::kFloat64), 0, 1e-15));
+}
+
+TEST_CASE("alpha-sigmoid gradients are zero when saturated and finite everywhere", "[pruning][alpha]") {
+  const double inf = std::numeric_limits<double>::infinity();
+  for (double alpha : {1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 8.0, inf}) {
+    CAPTURE(alpha);
+    for (auto dtype : {torch::kFloat64, torch::kFloat32}) {
+      auto s = torch::cat({torch::linspace(-3, 3, 2001, torch::kFloat64),
+                           torch::tensor({-1e30, -1e4, -1.0 / 7, 1.0 / 7, 1e4, 1e30}, torch::kFloat64)})
+                   .to(dtype);
+      auto f = [&](const torch::Tensor& t) { return alpha_sigmoid(t, alpha); };
+      auto g = [&](const torch::Tensor& t) { return log_alpha_sigmoid(t, alpha); };
+      auto dp = autograd_derivative(s, f), dlog = autograd_derivative(s, g);
+      CHECK(torch::all(torch::isfinite(dp)).item<bool>());
+      CHECK(torch::all(torch::isfinite(dlog)).item<bool>());
+      CHECK(torch::all(torch::isfinite(log_alpha_sigmoid(s, alpha))).item<bool>());
+      if (alpha > 1.0) {
+        auto p = alpha_sigmoid(s, alpha);
+        auto saturated = (p == 0) | (p == 1);
+        CHECK(torch::all(dp.masked_select(saturated) == 0).item<bool>());
+        CHECK(torch::all(dlog.masked_select(saturated) == 0).item<bool>());
+      }
+    }
+  }
+}
+
+TEST_CASE("alpha-sigmoid rejects alpha below 1", "[pruning][alpha]") {
+  auto s = torch::zeros({2});
+  CHECK_THROWS_AS(alpha_sigmoid(s, 0.5), std::invalid_argument);
+  CHECK_THROWS_AS(log_alpha_sigmoid(s, std::nan("")), std::invalid_argument);
+  CHECK_THROWS(alpha_sigmoid(torch::zeros({2}, torch::kInt64), 2.0));
+}

@@ -1,0 +1,141 @@
+#include "pruning/alpha_sigmoid.h"
+
+#include <torch/csrc/autograd/custom_function.h>
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+namespace attnlab {
+
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+/// The smaller component q = min(p, 1 - p) ∈ [0, 1/2] of α-entmax([s, 0]) for m = -|s| ≤ 0,
+/// α ∈ (1, ∞). m: float64, any shape → same shape.
+torch::Tensor smaller_component(const torch::Tensor& m, double alpha) {
+  const double a = alpha - 1.0;
+  torch::Tensor q;
+  if (alpha == 1.5) {
+    // √q = (√(2-c²) - c)/2 with c = |s|/2, written without cancellation at the support edge.
+    auto c = (-0.5 * m).clamp_max(1.0);
+    q = ((1.0 - c * c) / ((2.0 - c * c).sqrt() + c)).square();
+  } else if (alpha == 2.0) {
+    q = 0.5 * (m + 1.0);
+  } else if (alpha == 3.0) {
+    q = m + 0.5;
+  } else if (alpha == 4.0) {
+    q = 0.5 + torch::sinh(torch::asinh(6.0 * m) / 3.0);
+  } else {
+    // Bisection on (*) divided by (α-1): (q^{α-1} - (1-q)^{α-1})/(α-1) = m, via expm1 so that
+    // α → 1 stays well conditioned (the left side tends to logit(q)).
+    auto lo = torch::zeros_like(m);
+    auto hi = torch::full_like(m, 0.5);
+    for (int i = 0; i < kAlphaSigmoidBisectionSteps; ++i) {
+      auto mid = 0.5 * (lo + hi);
+      auto f = torch::expm1(a * torch::log(mid)) - torch::expm1(a * torch::log1p(-mid));
+      auto below = f < a * m;
+      lo = torch::where(below, mid, lo);
+      hi = torch::where(below, hi, mid);
+    }
+    q = 0.5 * (lo + hi);
+    if (alpha < 2.0) {
+      // Bisection is accurate to 2^-54 absolutely, not relatively: for α < 2, q can be far
+      // smaller (q ~ (distance to the edge)^{1/(α-1)}). Recover it from (*) read as
+      // q^{α-1} = (α-1)s + (1-q)^{α-1}, insensitive to q's error there, wherever that is more
+      // accurate ((α-1) q^{α-2} > 1, i.e. relative error ε/((α-1) q^{α-1}) < ε/q).
+      auto edge_distance = (a * m + 1.0) + torch::expm1(a * torch::log1p(-q));  // q^{α-1}
+      auto refined = edge_distance.clamp_min(0.0).pow(1.0 / a);
+      q = torch::where(a * q.pow(a - 1.0) > 1.0, refined, q);
+    }
+  }
+  return q.clamp(0.0, 0.5).masked_fill(m == 0, 0.5).masked_fill(a * m <= -1.0, 0.0);
+}
+
+/// α-sigmoid (or its log) for α ∈ (1, ∞] with the exact Jacobian of the two-element entmax.
+struct AlphaSigmoidFunction : public torch::autograd::Function<AlphaSigmoidFunction> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& s, double alpha, bool log_output,
+                               double log_floor) {
+    auto s64 = s.to(torch::kFloat64);
+    auto positive = s64 > 0;
+    torch::Tensor q;  // min(p, 1-p), float64
+    if (std::isinf(alpha)) {
+      q = torch::where(s64 == 0, torch::full_like(s64, 0.5), torch::zeros_like(s64));
+    } else {
+      q = smaller_component(-s64.abs(), alpha);
+    }
+    torch::Tensor out;
+    if (log_output) {
+      out = torch::where(positive, torch::log1p(-q), torch::log(q)).clamp_min(log_floor);
+      ctx->saved_data["clamped"] = out <= log_floor;
+    } else {
+      out = torch::where(positive, 1.0 - q, q);
+    }
+    ctx->saved_data["q"] = q;
+    ctx->saved_data["positive"] = positive;
+    ctx->saved_data["alpha"] = alpha;
+    ctx->saved_data["log_output"] = log_output;
+    return out.to(s.scalar_type());
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
+    auto q = ctx->saved_data["q"].toTensor();
+    auto positive = ctx->saved_data["positive"].toTensor();
+    const double alpha = ctx->saved_data["alpha"].toDouble();
+    const bool log_output = ctx->saved_data["log_output"].toBool();
+    const auto& grad = grad_outputs[0];
+
+    torch::Tensor d;  // d out / ds, float64
+    if (std::isinf(alpha)) {
+      d = torch::zeros_like(q);
+    } else {
+      auto inside = q > 0;
+      auto qs = torch::where(inside, q, torch::full_like(q, 0.5));  // no pow(0, negative)
+      auto dp = 1.0 / (qs.pow(alpha - 2.0) + (1.0 - qs).pow(alpha - 2.0));  // symmetric in p ↔ 1-p
+      if (log_output) {
+        auto dlog_small = 1.0 / (qs.pow(alpha - 1.0) + qs * (1.0 - qs).pow(alpha - 2.0));  // dp/ds / q
+        d = torch::where(positive, dp / (1.0 - qs), dlog_small);
+        inside = inside & ~ctx->saved_data["clamped"].toTensor();
+      } else {
+        d = dp;
+      }
+      d = d.masked_fill(~inside, 0.0);
+    }
+    auto grad_s = (grad.to(torch::kFloat64) * d).to(grad.scalar_type());
+    return {grad_s, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+};
+
+void check_input(const torch::Tensor& s, double alpha) {
+  TORCH_CHECK(s.is_floating_point(), "alpha_sigmoid needs a floating tensor, got ", s.scalar_type());
+  alpha_sigmoid_support(alpha);
+}
+
+}  // namespace
+
+double alpha_sigmoid_support(double alpha) {
+  if (!(alpha >= 1.0)) {
+    std::ostringstream message;
+    message << "alpha-sigmoid needs alpha >= 1, got " << alpha;
+    throw std::invalid_argument(message.str());
+  }
+  if (alpha == 1.0) return std::numeric_limits<double>::infinity();
+  return 1.0 / (alpha - 1.0);  // 0 for alpha = inf
+}
+
+torch::Tensor alpha_sigmoid(const torch::Tensor& s, double alpha) {
+  check_input(s, alpha);
+  if (alpha == 1.0) return torch::sigmoid(s);
+  return AlphaSigmoidFunction::apply(s, alpha, false, kLogZero);
+}
+
+torch::Tensor log_alpha_sigmoid(const torch::Tensor& s, double alpha, double log_floor) {
+  check_input(s, alpha);
+  if (alpha == 1.0) return torch::log_sigmoid(s).clamp_min(log_floor);
+  return AlphaSigmoidFunction::apply(s, alpha, true, log_floor);
+}
+
+}  // namespace attnlab

@@ -1,0 +1,43 @@
+#include "pruning/sparsity.h"
+
+namespace attnlab {
+
+namespace {
+
+/// Causal (strictly lower-triangular) part of log_keep [..., T, T], flattened.
+torch::Tensor causal_entries(const torch::Tensor& log_keep) {
+  const int64_t T = log_keep.size(-1);
+  TORCH_CHECK(log_keep.dim() >= 2 && log_keep.size(-2) == T, "sparsity needs log_keep [..., T, T], got ",
+              log_keep.sizes());
+  auto context = torch::ones({T, T}, log_keep.options().dtype(torch::kBool)).tril(-1);  // [T, T] j < k
+  return log_keep.masked_select(context);  // [N · T(T-1)/2]
+}
+
+}  // namespace
+
+torch::Tensor sparsity_loss(const torch::Tensor& log_keep, double lambda) {
+  auto entries = causal_entries(log_keep);
+  if (entries.numel() == 0) return log_keep.sum() * 0.0;
+  return lambda * entries.exp().mean();
+}
+
+LayerSparsity sparsity_stats(const torch::Tensor& log_keep, double log_threshold) {
+  torch::NoGradGuard no_grad;
+  auto entries = causal_entries(log_keep).to(torch::kFloat64);
+  LayerSparsity stats;
+  stats.causal_entries = entries.numel();
+  if (stats.causal_entries == 0) return stats;
+  stats.dropped_fraction = (entries <= log_threshold).to(torch::kFloat64).mean().item<double>();
+  stats.mean_keep = entries.exp().mean().item<double>();
+  return stats;
+}
+
+std::vector<LayerSparsity> sparsity_stats(const std::vector<torch::Tensor>& per_layer_log_keep,
+                                          double log_threshold) {
+  std::vector<LayerSparsity> stats;
+  stats.reserve(per_layer_log_keep.size());
+  for (const auto& log_keep : per_layer_log_keep) stats.push_back(sparsity_stats(log_keep, log_threshold));
+  return stats;
+}
+
+}  // namespace attnlab
