@@ -3,12 +3,41 @@
 #include <algorithm>
 #include <filesystem>
 
+#include <yaml-cpp/yaml.h>
+
 #include "analysis/stats.h"
 #include "core/error.h"
 
 namespace attnlab::analysis {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+/// Adds `group` -> option for every `group=option` override (a config group chosen on the command
+/// line or by a sweep, e.g. mixer=approximate): the preset's name is what a researcher recognises.
+void add_group_choices(FlatConfig& config, const std::string& overrides_yaml) {
+  YAML::Node overrides;
+  try {
+    overrides = YAML::Load(overrides_yaml);
+  } catch (const YAML::Exception&) {
+    return;
+  }
+  if (!overrides.IsSequence()) return;
+  for (const auto& item : overrides) {
+    if (!item.IsScalar()) continue;
+    const std::string text = item.as<std::string>();
+    const size_t eq = text.find('=');
+    if (eq == std::string::npos || eq == 0) continue;
+    const std::string key = text.substr(0, eq);
+    const bool plain_group = key.find_first_of(".+~") == std::string::npos;
+    const bool is_map = std::any_of(config.begin(), config.end(),
+                                    [&](const auto& entry) { return entry.first.rfind(key + ".", 0) == 0; });
+    if (plain_group && is_map && !find_value(config, key)) config.insert(config.begin(), {key, text.substr(eq + 1)});
+  }
+}
+
+}  // namespace
 
 std::vector<std::string> find_run_files(const std::vector<std::string>& paths) {
   std::vector<std::string> files;
@@ -38,6 +67,7 @@ LoadedRun load_run(const std::string& path) {
   run.seed = reader.int_attribute(results::attr::kSeed);
   run.n_params = reader.int_attribute(results::attr::kNParams);
   run.config = flatten_yaml(reader.string_attribute(results::attr::kConfigYaml), path);
+  add_group_choices(run.config, reader.string_attribute(results::attr::kOverrides));
   if (reader.has_table(results::kEvalTable)) {
     const auto steps = reader.ints(results::kEvalTable, "step");
     const auto splits = reader.strings(results::kEvalTable, "split");

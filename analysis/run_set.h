@@ -31,7 +31,8 @@ struct LoadedRun {
   std::string error;                              ///< the failure message when failed
   int64_t seed = 0;
   int64_t n_params = 0;
-  FlatConfig config;                              ///< config_yaml flattened to dotted keys
+  FlatConfig config;                              ///< config_yaml flattened to dotted keys, plus `group` -> option
+                                                  ///< for every group chosen by an override (mixer=approximate)
   std::vector<EvalPoint> val;                     ///< validation curve, in file order
   std::optional<EvalPoint> final_val;             ///< the last validation row
   double tokens_per_s = 0;                        ///< median of /train tokens_per_s (NaN if no rows)

@@ -41,10 +41,13 @@ bool setting_less(const std::string& a, const std::string& b) {
 std::set<std::string> implied_keys(const std::vector<std::string>& varying, const std::vector<LoadedRun>& runs) {
   std::set<std::string> hidden;
   for (const auto& name_key : varying) {
+    // `p.name`, or a group choice `p` (see LoadedRun::config), determines the other `p.*` keys
     const std::string suffix = ".name";
-    if (name_key.size() <= suffix.size() || name_key.compare(name_key.size() - suffix.size(), suffix.size(), suffix))
-      continue;
-    const std::string prefix = name_key.substr(0, name_key.size() - suffix.size() + 1);
+    const bool is_name =
+        name_key.size() > suffix.size() && name_key.compare(name_key.size() - suffix.size(), suffix.size(), suffix) == 0;
+    const bool is_group_choice = name_key.find('.') == std::string::npos;
+    if (!is_name && !is_group_choice) continue;
+    const std::string prefix = is_name ? name_key.substr(0, name_key.size() - suffix.size() + 1) : name_key + ".";
     for (const auto& key : varying) {
       if (key == name_key || key.rfind(prefix, 0) != 0) continue;
       std::map<std::string, std::string> by_name;

@@ -183,3 +183,48 @@ TEST_CASE("a running run and a single variant are shown", "[report]") {
   CHECK_THAT(report.tables[0].note, Catch::Contains("No Δ"));
   CHECK(default_out_dir(options.paths) == (dir.path() / "report").string());
 }
+
+namespace {
+
+/// A run chosen with `mixer=<preset>` on the command line: the config holds only the preset's
+/// contents (name: attention, form: ...), the override holds the preset's name.
+void write_preset_run(const fs::path& dir, const std::string& preset, const std::string& form,
+                      const std::string& placement, double ppl, double skip_ppl, int64_t seed) {
+  fs::create_directories(dir);
+  results::RunInfo info;
+  info.config_yaml = "mixer:\n  name: attention\n  form: " + form + "\nhybrid:\n  mixer: softmax\n  layers: " +
+                     placement + "\nseed: " + std::to_string(seed) + "\n";
+  info.overrides_yaml = "- mixer=" + preset + "\n- hybrid.layers=" + placement + "\n";
+  info.seed = seed;
+  results::RunStore store = results::RunStore::create((dir / "run.h5").string(), info);
+  store.append("/eval", {int64_t{100}, std::string("val"), std::log(ppl), ppl, 1.0});
+  if (skip_ppl > 0) store.append("/eval", {int64_t{100}, std::string("val_skip"), std::log(skip_ppl), skip_ppl, 1.0});
+  store.mark_completed();
+  store.flush();
+}
+
+}  // namespace
+
+TEST_CASE("runs are labelled by the preset chosen for a group; Table 1 pivots uniform / hybrid / skip", "[report]") {
+  test::TempDir dir;
+  const fs::path root = dir.path() / "study";
+  write_preset_run(root / "a", "softmax", "softmax", "none", 10.0, 0, 0);
+  write_preset_run(root / "b", "approximate", "taylor", "none", 14.0, 0, 0);
+  write_preset_run(root / "c", "approximate", "taylor", "none", 16.0, 0, 1);
+  write_preset_run(root / "d", "approximate", "taylor", "even", 11.0, 90.0, 0);
+  ReportOptions options;
+  options.paths = {root.string()};
+  const Report report = build_report(options);
+  std::vector<std::string> labels;
+  for (const auto& variant : report.grouping.variants) labels.push_back(variant.label);
+  // softmax is the default baseline, so it comes first
+  CHECK(labels == std::vector<std::string>{"mixer=softmax, hybrid.layers=none", "mixer=approximate, hybrid.layers=even",
+                                           "mixer=approximate, hybrid.layers=none"});
+  const Table* table1 = nullptr;
+  for (const auto& table : report.tables)
+    if (table.name == "deconstructing") table1 = &table;
+  REQUIRE(table1 != nullptr);
+  REQUIRE(table1->rows.size() == 2);
+  CHECK(row_texts(*table1, 0) == std::vector<std::string>{"softmax", "10.00", "—", "—", "—", "—"});
+  CHECK(row_texts(*table1, 1) == std::vector<std::string>{"approximate", "15.00 ± 1.41", "11.00", "90.00", "—", "—"});
+}
