@@ -49,6 +49,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--resume", options->resume, "Resume a run or sweep directory");
   cmd->add_option("--run-dir", options->request.run_dir, "Run exactly here (used by the sweep launcher)")
       ->group("");  // hidden
+  cmd->add_option("--resolved-config", options->request.resolved_config,
+                  "Run this already composed config (used by the sweep launcher)")
+      ->group("");  // hidden
   cmd->callback([options, &exit_code] {
     if (!options->resume.empty()) {
       exit_code = resume(options->resume, options->request.jobs);

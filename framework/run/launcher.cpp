@@ -29,6 +29,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// The plan of a sweep job from the config composed when the sweep was launched.
+RunPlan plan_from_resolved(const std::string& resolved_config, const std::vector<std::string>& overrides) {
+  RunPlan plan;
+  const cfg::Node root = cfg::load_yaml_file(resolved_config);
+  plan.config = RunConfig::from_config(root);
+  plan.config_yaml = root.to_yaml();
+  plan.overrides = overrides;
+  return plan;
+}
+
 RunPlan make_plan(const LaunchRequest& request, const std::vector<std::string>& overrides) {
   cfg::Composition composition = cfg::compose({request.config_dir, request.experiment_file, overrides});
   RunPlan plan;
@@ -97,6 +107,9 @@ struct Sweep {
     root["jobs"] = list;
     data::write_file_atomic(dir / "index.yaml", root.to_yaml());
   }
+
+  /// jobs/<job dir>.yaml: the job's config as composed at launch.
+  fs::path resolved_config(const SweepJob& job) const { return dir / "jobs" / (job.dir + ".yaml"); }
 
   void save_spec() const {
     cfg::Node root = cfg::Node::map();
@@ -176,7 +189,12 @@ int run_sweep(Sweep& sweep, int jobs) {
       } else {
         fs::remove_all(run_dir);
         args = {"run", "--run-dir", run_dir.string(), "--config-dir", sweep.config_dir};
-        if (!sweep.experiment_file.empty()) args.push_back(sweep.experiment_file);
+        const fs::path resolved = sweep.resolved_config(job);
+        if (fs::exists(resolved)) {
+          args.insert(args.end(), {"--resolved-config", resolved.string()});
+        } else if (!sweep.experiment_file.empty()) {
+          args.push_back(sweep.experiment_file);  // a sweep launched before jobs/ existed: compose now
+        }
         args.insert(args.end(), job.overrides.begin(), job.overrides.end());
       }
       auto job_env = env;
@@ -240,7 +258,9 @@ std::string default_config_dir() {
 int launch(const LaunchRequest& request) {
   if (!request.run_dir.empty()) {  // a sweep's child: exactly these overrides, in exactly this directory
     try {
-      execute_run(make_plan(request, request.overrides), request.run_dir,
+      const RunPlan plan = request.resolved_config.empty() ? make_plan(request, request.overrides)
+                                                           : plan_from_resolved(request.resolved_config, request.overrides);
+      execute_run(plan, request.run_dir,
                   std::getenv("ATTNLAB_LOG_PREFIX") ? std::getenv("ATTNLAB_LOG_PREFIX") : "");
     } catch (const std::exception& e) {
       fs::create_directories(request.run_dir);
@@ -287,6 +307,7 @@ int launch(const LaunchRequest& request) {
   sweep.dir = dir;
   sweep.config_dir = request.config_dir;
   sweep.experiment_file = request.experiment_file;
+  std::map<std::string, std::string> resolved;  // job dir -> config composed now
   for (const auto& job : jobs) {
     SweepJob entry;
     entry.name = job.name;
@@ -297,14 +318,17 @@ int launch(const LaunchRequest& request) {
     }
     entry.dir = dir_name;
     try {
-      make_plan(request, job.overrides);  // a job whose config is invalid fails here, the others still run
+      resolved[entry.dir] = make_plan(request, job.overrides).config_yaml;  // an invalid job fails here, the others run
     } catch (const UserError& e) {
       entry.status = "failed";
       entry.error = e.what();
     }
     sweep.jobs.push_back(entry);
   }
-  fs::create_directories(dir);
+  fs::create_directories(dir / "jobs");
+  for (const auto& job : sweep.jobs) {
+    if (resolved.count(job.dir)) data::write_file_atomic(sweep.resolved_config(job), resolved[job.dir]);
+  }
   sweep.save_spec();
   sweep.save_index();
   std::cout << fmt::format("sweep {} with {} jobs", dir.string(), jobs.size()) << std::endl;

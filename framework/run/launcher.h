@@ -5,7 +5,9 @@
 ///
 /// Layout: <out_dir>/<experiment>/<timestamp>/ for one run; for a sweep the same folder holds
 /// sweep.yaml (how to recompose every job), index.yaml (name, dir, overrides, status, error per
-/// job) and one sub-directory per job named from its swept overrides ("mixer=taylor,seed=1").
+/// job), jobs/<job dir>.yaml (every job's config, composed when the sweep was launched) and one
+/// sub-directory per job named from its swept overrides ("mixer=taylor,seed=1"). A job runs the
+/// config composed at launch, so editing configs/ while a sweep runs changes none of its jobs.
 
 #include <filesystem>
 #include <string>
@@ -22,6 +24,7 @@ struct LaunchRequest {
   bool print_config = false;           ///< --cfg: print the resolved config and exit
   bool dry_run = false;                ///< --dry-run: list the jobs and exit
   std::string run_dir;                 ///< exec mode: run exactly here (a sweep's child)
+  std::string resolved_config;         ///< exec mode: the job's config composed at launch ("" = compose now)
 };
 
 /// Runs the request; returns the process exit code (0 all completed, 1 some job failed).

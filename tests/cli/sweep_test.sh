@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A 4-job sweep where one job is forced to fail (its corpus is missing): the other three complete,
-# index.yaml records the failure with its error, and --resume reruns only the failed job.
+# index.yaml records the failure with its error, and --resume reruns only the failed job, with the
+# config composed at launch even though configs/ changed in between.
 set -u
 source "$(dirname "$0")/common.sh" "$1" "$2"
 cp small.txt a.txt; cp small.txt b.txt; cp small.txt c.txt
@@ -15,11 +16,15 @@ for j in a b c; do
   h5check "$sweep/data.path=$j.txt/run.h5" --status completed > /dev/null && ok "job $j.txt run.h5 completed" || bad "job $j.txt"
 done
 before=$(stat -c %Y "$sweep/data.path=a.txt/run.h5")
+ls "$sweep/jobs/"*.yaml | wc -l | grep -qx 4 && ok "jobs/: 4 configs composed at launch" || bad "jobs/: $(ls "$sweep/jobs")"
 cp small.txt missing.txt  # the cause of the failure is fixed
+echo "not_a_train_key: 1" >> configs/train/default.yaml  # configs/ edited while the sweep is not done
 $attnlab run --resume "$sweep" > resume.txt 2>&1
 code=$?
 [ "$code" -eq 0 ] && ok "resume completes" || bad "resume exit $code: $(tail -3 resume.txt)"
 grep -c "^== job" resume.txt | grep -qx 1 && ok "resume ran exactly one job" || bad "resume ran: $(grep '^== job' resume.txt)"
 grep -c "status: completed" "$sweep/index.yaml" | grep -qx 4 && ok "all 4 completed after resume" || bad "index: $(cat "$sweep/index.yaml")"
 [ "$(stat -c %Y "$sweep/data.path=a.txt/run.h5")" = "$before" ] && ok "completed jobs untouched" || bad "a.txt was rerun"
+cmp -s "$sweep/data.path=missing.txt/config.yaml" "$sweep/jobs/data.path=missing.txt.yaml" \
+  && ok "the rerun job ran the config composed at launch" || bad "rerun config differs from jobs/"
 finish
