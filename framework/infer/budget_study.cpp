@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "infer/budget_eval.h"
 #include "infer/cache_config.h"
+#include "infer/decoder.h"
 #include "infer/result_appender.h"
 #include "infer/trained_run.h"
 
@@ -121,7 +122,9 @@ int run_budget_study(const BudgetStudyRequest& request, std::ostream& out) {
     jobs.push_back(std::move(job));
   }
   TrainedRun run = TrainedRun::load(dir, jobs.front().config);
-  for (const Job& job : jobs) job.cache.layer_budgets(run.model->n_layers(), run.seq_len());
+  for (const Job& job : jobs) {  // budgets and policy against this model, before any row is written
+    Decoder(run.model, job.cache.policy, job.cache.layer_budgets(run.model->n_layers(), run.seq_len()));
+  }
   ResultAppender appender(dir);
   appender.store().define_table(kEvalBudgetTable, columns());
 

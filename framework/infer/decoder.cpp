@@ -1,6 +1,7 @@
 #include "infer/decoder.h"
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
 #include "core/error.h"
@@ -41,6 +42,11 @@ Decoder::Decoder(TransformerLM model, std::shared_ptr<EvictionPolicy> policy, st
     }
     cache_ptrs_[l] = caches_[l].get();
   }
+  if (policy_ && policy_->needs_weights() && !has_kv_layers()) {
+    throw UserError("this cache policy scores tokens by their attention weights, but no layer of this model has any "
+                    "(its mixers decode with a recurrent state or do not mix tokens: " + model_->plan().summary() +
+                    "); use full, window, streaming or random");
+  }
   if (policy_) policy_->reset();
 }
 
@@ -68,6 +74,7 @@ torch::Tensor Decoder::forward(const torch::Tensor& tokens) {
   LMOutput out = model_->forward(tokens.to(device_), fwd);
   position_ += T;
   if (policy_) {
+    const auto start = std::chrono::steady_clock::now();
     for (size_t l = 0; l < caches_.size(); ++l) {
       if (!kv_layer_[l]) continue;
       const torch::Tensor& weights = out.layers[l].weights;  // [B, H, T, S]
@@ -77,6 +84,7 @@ torch::Tensor Decoder::forward(const torch::Tensor& tokens) {
       policy_->observe(*caches_[l], weights);
       policy_->compress(*caches_[l], budgets_[l]);
     }
+    policy_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
   return out.logits;  // [B, T, V]
 }
@@ -92,6 +100,7 @@ void Decoder::reset() {
     if (cache) cache->clear();
   }
   position_ = 0;
+  policy_seconds_ = 0.0;
   if (policy_) policy_->reset();
 }
 

@@ -29,8 +29,9 @@ class Decoder {
   /// `policy` null = full (then `layer_budgets` bounds the sequence length). Tokens may live on any
   /// device (they are moved to the model's). `layer_budgets`: tokens
   /// per head, one per layer (only KV layers use theirs). Puts the model in eval mode.
-  /// UserError for a policy that needs weights with a KV mixer that has none, or a mixer that
-  /// cannot decode incrementally.
+  /// UserError for a policy that needs weights with a KV mixer that has none or with a model
+  /// whose layers hold no KV cache at all (recurrent mixers), or a mixer that cannot decode
+  /// incrementally.
   Decoder(TransformerLM model, std::shared_ptr<EvictionPolicy> policy, std::vector<int64_t> layer_budgets,
           DecoderOptions options = {});
 
@@ -57,6 +58,9 @@ class Decoder {
   /// The layer's cache, or null for a layer that decodes without one.
   const LayerCache* cache(int64_t layer) const { return caches_[layer].get(); }
   const std::vector<int64_t>& layer_budgets() const { return budgets_; }
+  /// Wall seconds spent in the policy (observe + compress) since construction or reset():
+  /// the eviction overhead, apart from the attention weights the forward computes for it.
+  double policy_seconds() const { return policy_seconds_; }
   /// True when at least one layer holds a KV cache (the policy and budget matter).
   bool has_kv_layers() const;
   /// True when at least one layer decodes with a recurrent state.
@@ -74,6 +78,7 @@ class Decoder {
   std::vector<LayerCache*> cache_ptrs_;              // per layer, for ForwardOptions
   torch::Device device_{torch::kCPU};                // the model's; tokens are moved there
   int64_t position_ = 0;
+  double policy_seconds_ = 0.0;
 };
 
 }  // namespace attnlab

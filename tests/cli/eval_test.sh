@@ -52,8 +52,8 @@ grep -q "Perplexity under a KV-cache budget" report/report.md && grep -q "Persis
 # a recurrent mixer: the policy does not apply
 $attnlab run $fast mixer=taylor train.steps=2 train.eval_every=2 > taylor.txt 2>&1
 taylor=$(ls -d runs/default/*/ | grep -v "^$run$" | head -1)
-$attnlab eval "$taylor" cache=h2o cache.ratio=2 > taylor_eval.txt 2>&1 && grep -q "do not apply" taylor_eval.txt \
-  && ok "recurrent mixer: policy and budget do not apply" || bad "taylor eval: $(cat taylor_eval.txt)"
+$attnlab eval "$taylor" cache=window cache.ratio=2 > taylor_eval.txt 2>&1 && grep -q "do not apply" taylor_eval.txt \
+  && ok "recurrent mixer: window policy and budget do not apply" || bad "taylor eval: $(cat taylor_eval.txt)"
 
 # bad input: exit 2, one line
 check() {  # name, expected substring, args...
@@ -75,4 +75,6 @@ mkdir -p norun && cp "$run/config.yaml" norun/
 check "missing checkpoint" "no checkpoint" eval norun
 check "sweep without -m" "-m" eval "$run" cache.ratio=1,2
 check "generate: empty prompt" "--prompt" generate "$run" --prompt "" --max-new 3
+check "weights policy, recurrent mixer" "no layer of this model has any" eval "$taylor" cache=h2o cache.ratio=2
+check "weights policy, recurrent mixer (generate)" "no layer of this model has any" generate "$taylor" --prompt "Call" --max-new 40 --policy scissorhands --ratio 2
 finish

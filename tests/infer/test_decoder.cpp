@@ -164,3 +164,17 @@ TEST_CASE("generation is seeded and greedy decoding follows the argmax", "[decod
   sampled.top_k = 1;
   CHECK(generate(decoder, prompt, 12, sampled) == out);
 }
+
+TEST_CASE("a policy that needs weights refuses a model of recurrent mixers (taylor, elu1, nonapprox)",
+          "[decoder][errors]") {
+  for (const char* mixer : {"taylor", "elu1", "nonapprox"}) {
+    INFO(mixer);
+    TransformerLM model = testing::tiny_model(mixer, 0, 2);
+    for (const char* yaml : {"{name: h2o, ratio: 2}", "{name: scissorhands, ratio: 2}", "{name: tova, ratio: 2}"}) {
+      CHECK_THROWS_WITH(Decoder::from_config(model, cache_config(yaml), 64),
+                        Catch::Contains("no layer of this model has any") && Catch::Contains(mixer));
+    }
+    // a policy without weights has nothing to evict: the recurrent state decodes as usual
+    CHECK_NOTHROW(Decoder::from_config(model, cache_config("{name: window, ratio: 2}"), 16));
+  }
+}
