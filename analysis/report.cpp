@@ -49,12 +49,15 @@ Report build_report(const ReportOptions& options, const ReportSections& sections
     if (auto table = build(context)) report.tables.push_back(std::move(*table));
   for (const auto& build : sections.plots)
     if (auto plot = build(context)) report.plots.push_back(std::move(*plot));
+  for (const auto& build : sections.figures)
+    if (auto figure = build(context)) report.figures.push_back(std::move(*figure));
   return report;
 }
 
 std::string render_markdown(const Report& report) {
   std::string out;
   for (const auto& table : report.tables) out += to_markdown(table) + "\n";
+  for (const auto& figure : report.figures) out += "### " + figure.title + "\n\n" + figure.markdown + "\n";
   if (!report.run_set.warnings.empty()) {
     out += "Skipped files:\n\n";
     for (const auto& warning : report.run_set.warnings) out += "- " + warning + "\n";
@@ -81,6 +84,9 @@ std::string render_html(const Report& report) {
   }
   for (const auto& table : report.tables) out += to_html(table);
   for (const auto& plot : report.plots) out += render_svg(plot);
+  for (const auto& figure : report.figures) {
+    out += "<h2 id=\"" + html_escape(figure.name) + "\">" + html_escape(figure.title) + "</h2>\n" + figure.html + "\n";
+  }
   return out + "</body>\n</html>\n";
 }
 

@@ -33,6 +33,7 @@ struct Report {
   Grouping grouping;             ///< points into run_set.runs
   std::vector<Table> tables;
   std::vector<LinePlot> plots;
+  std::vector<Figure> figures;
   std::vector<std::string> paths;
 };
 

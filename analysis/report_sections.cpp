@@ -5,6 +5,8 @@
 #include "analysis/hybrid_tables.h"
 #include "analysis/perplexity_table.h"
 #include "analysis/persistence_table.h"
+#include "analysis/pruning_map_figure.h"
+#include "analysis/sparsity_table.h"
 #include "analysis/val_loss_plot.h"
 
 namespace attnlab::analysis {
@@ -16,8 +18,10 @@ ReportSections builtin_sections() {
   sections.tables.push_back(placement_table);
   sections.tables.push_back(budget_table);
   sections.tables.push_back(persistence_table);
+  sections.tables.push_back(sparsity_table);
   sections.plots.push_back(val_loss_plot);
   sections.plots.push_back(budget_plot);
+  sections.figures.push_back(pruning_map_figure);
   return sections;
 }
 

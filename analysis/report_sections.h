@@ -23,16 +23,26 @@ struct ReportContext {
   std::string baseline;      ///< "key=value" ("" for none)
 };
 
+/// A free-form figure that is neither a table nor a line plot (e.g. a token heat map).
+struct Figure {
+  std::string name;      ///< stem, for anchors
+  std::string title;     ///< heading
+  std::string html;      ///< the figure's HTML (styles inline), placed under the heading in report.html
+  std::string markdown;  ///< its plain rendering for report.md
+};
+
 using TableBuilder = std::function<std::optional<Table>(const ReportContext&)>;
 using PlotBuilder = std::function<std::optional<LinePlot>(const ReportContext&)>;
+using FigureBuilder = std::function<std::optional<Figure>(const ReportContext&)>;
 
 struct ReportSections {
   std::vector<TableBuilder> tables;  ///< in report order; the first is report.csv
   std::vector<PlotBuilder> plots;
+  std::vector<FigureBuilder> figures;
 };
 
-/// The built-in sections: the perplexity, KV-budget and persistence tables; the validation-loss and
-/// perplexity-vs-compression plots.
+/// The built-in sections: the perplexity, Deconstructing-Attention, KV-budget, persistence and
+/// sparsity tables; the validation-loss and perplexity-vs-compression plots; the pruning map.
 ReportSections builtin_sections();
 
 }  // namespace attnlab::analysis

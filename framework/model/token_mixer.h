@@ -31,6 +31,8 @@ struct MixerInput {
 struct MixerStats {
   torch::Tensor max_abs_score;  ///< [] largest |pre-normalisation score| (the paper's logit scale)
   torch::Tensor aux_loss;       ///< [] extra loss term the trainer adds (e.g. sparsity), or undefined
+  torch::Tensor dropped_fraction;  ///< [] share of the causal context entries the mixer removed (context pruning), or undefined
+  torch::Tensor mean_keep;         ///< [] mean keep probability over the causal context entries (context pruning), or undefined
 };
 
 struct MixerOutput {

@@ -24,7 +24,14 @@ RunConfig RunConfig::from_config(const cfg::Node& root) {
   c.device = r.choice("device", c.device, {"auto", "cpu", "cuda"});
   c.threads = r.integer("threads", c.threads);
   c.out_dir = r.string("out_dir", c.out_dir);
+  c.init_from = r.optional_string("init_from").value_or("");
   r.finish();
+  if (c.train.trainable == "new" && c.init_from.empty()) {
+    const cfg::Node* train = root.find("train");
+    const cfg::Node* key = train ? train->find("trainable") : nullptr;
+    cfg::fail_at(key ? key->source() : root.source(),
+                 "train.trainable: 'new' trains only what init_from did not provide, but init_from is not set");
+  }
   return c;
 }
 

@@ -21,6 +21,7 @@ struct RunConfig {
   std::string device = "auto";   ///< auto | cpu | cuda
   int64_t threads = 0;           ///< intra-op threads; 0 = one per core (divided among parallel jobs)
   std::string out_dir = "runs";  ///< run directories go to <out_dir>/<experiment>/<timestamp>
+  std::string init_from;         ///< a run directory or checkpoint whose weights start this run ("" = none)
 
   /// Strict read of the root: every key known, every value typed (UserError with file:line otherwise).
   static RunConfig from_config(const cfg::Node& root);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "config/yaml_loader.h"
@@ -17,6 +18,7 @@
 #include "run/run_log.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
+#include "train/warm_start.h"
 
 namespace attnlab {
 
@@ -59,9 +61,12 @@ struct Prepared {
   TransformerLM model{nullptr};
   std::string device;
   std::string threads;
+  std::optional<WarmStart> warm;  // init_from: what came from the checkpoint
 };
 
-Prepared prepare(const RunConfig& config) {
+/// Data, tokenizer and model of a run; a new run (not `resuming`) with init_from starts from
+/// that checkpoint's weights. `train.trainable: new` freezes what the checkpoint provided.
+Prepared prepare(const RunConfig& config, bool resuming) {
   Prepared p;
   p.threads = configure_threads(config.threads);
   p.device = resolve_device(config.device);
@@ -78,7 +83,19 @@ Prepared prepare(const RunConfig& config) {
     std::vector<int64_t> first(p.data.train.begin(), p.data.train.begin() + ctx);
     p.model->set_fixed_stream(torch::tensor(first, torch::kInt64).to(torch::Device(p.device)));
   }
+  const bool freeze = config.train.trainable == "new";
+  if (!config.init_from.empty() && (!resuming || freeze)) {
+    // A resumed run has all its weights in its own checkpoint; it only needs to know which are new.
+    p.warm = warm_start(p.model, config.init_from, config.data, /*copy=*/!resuming);
+    if (freeze) freeze_all_but_fresh(p.model, *p.warm);
+  }
   return p;
+}
+
+int64_t trainable_parameter_count(TransformerLMImpl& model) {
+  int64_t n = 0;
+  for (const auto& parameter : model.parameters()) n += parameter.requires_grad() ? parameter.numel() : 0;
+  return n;
 }
 
 void print_summary(RunLog& log, const RunConfig& config, Prepared& p, const fs::path& run_dir) {
@@ -92,6 +109,13 @@ void print_summary(RunLog& log, const RunConfig& config, Prepared& p, const fs::
   log.line(fmt::format("train    {} steps x {} x {} tokens, lr {} (warm-up {}, cosine to {})", config.train.steps,
                        config.train.batch_size, config.train.seq_len > 0 ? config.train.seq_len : m.ctx,
                        config.train.lr, config.train.warmup_steps, config.train.min_lr));
+  if (p.warm) {
+    log.line("init     " + p.warm->summary());
+    if (config.train.trainable == "new") {
+      log.line(fmt::format("trains   only the {} new parameter tensors ({} parameters)", p.warm->fresh.size(),
+                           trainable_parameter_count(*p.model)));
+    }
+  }
   log.line(fmt::format("device   {} | threads {}", p.device, p.threads));
 }
 
@@ -113,7 +137,7 @@ EvalResult guarded(results::RunStore& store, RunLog& log, Body body) {
 
 EvalResult execute_run(const RunPlan& plan, const fs::path& run_dir, const std::string& console_prefix) {
   const RunConfig& config = plan.config;
-  Prepared p = prepare(config);
+  Prepared p = prepare(config, /*resuming=*/false);
   if (fs::exists(run_dir / "run.h5")) throw UserError("run directory " + run_dir.string() + " already holds a run");
   fs::create_directories(run_dir);
   write_text(run_dir / "config.yaml", plan.config_yaml);
@@ -144,7 +168,7 @@ EvalResult resume_run(const fs::path& run_dir, const std::string& console_prefix
   RunPlan plan;
   plan.config_yaml = read_checkpoint_meta(checkpoint.string()).config_yaml;
   plan.config = RunConfig::from_config(cfg::parse_yaml(plan.config_yaml, checkpoint.string() + " (config)"));
-  Prepared p = prepare(plan.config);
+  Prepared p = prepare(plan.config, /*resuming=*/true);
   RunLog log((run_dir / "log.txt").string(), console_prefix);
   results::RunStore store = results::RunStore::open((run_dir / "run.h5").string());
   return guarded(store, log, [&] {

@@ -134,6 +134,29 @@ CheckpointMeta load_checkpoint(const std::string& path, TransformerLM& model, to
   return meta;
 }
 
+CheckpointReader::CheckpointReader(const std::string& path) : path_(path), archive_(open_archive(path)) {
+  meta_ = read_meta(archive_, path);
+}
+
+torch::Tensor CheckpointReader::parameter(const std::string& name) {
+  torch::Tensor stored;
+  return archive_.try_read("model/" + name, stored) ? stored : torch::Tensor();
+}
+
+torch::Tensor CheckpointReader::buffer(const std::string& name) {
+  torch::Tensor stored;
+  return archive_.try_read("buffer/" + name, stored) ? stored : torch::Tensor();
+}
+
+std::vector<std::string> CheckpointReader::parameter_names() {
+  std::vector<std::string> names;
+  c10::IValue stored;
+  if (!archive_.try_read("meta/parameter_names", stored)) return names;
+  std::istringstream lines(stored.toStringRef());
+  for (std::string name; std::getline(lines, name);) names.push_back(name);
+  return names;
+}
+
 CheckpointMeta read_checkpoint_meta(const std::string& path) {
   InputArchive archive = open_archive(path);
   return read_meta(archive, path);

@@ -3,8 +3,10 @@
 /// Written to a temporary file and renamed, so a checkpoint on disk is always complete.
 
 #include <torch/optim/optimizer.h>
+#include <torch/serialize/input-archive.h>
 
 #include <string>
+#include <vector>
 
 #include "model/transformer_lm.h"
 
@@ -24,6 +26,26 @@ void save_checkpoint(const std::string& path, TransformerLM& model, torch::optim
 /// UserError (one line) for a missing, truncated or foreign file, or a checkpoint of another
 /// architecture (names the first parameter whose shape or presence differs).
 CheckpointMeta load_checkpoint(const std::string& path, TransformerLM& model, torch::optim::Optimizer* optimizer);
+
+/// A checkpoint opened to read single tensors by name (warm starts, analyses).
+class CheckpointReader {
+ public:
+  /// UserError (one line) for a missing, truncated or foreign file.
+  explicit CheckpointReader(const std::string& path);
+  const std::string& path() const { return path_; }
+  const CheckpointMeta& meta() const { return meta_; }
+  /// The parameter stored under `name`, or an undefined tensor.
+  torch::Tensor parameter(const std::string& name);
+  /// The buffer stored under `name`, or an undefined tensor.
+  torch::Tensor buffer(const std::string& name);
+  /// Names of the stored parameters in model order (empty for checkpoints without the list).
+  std::vector<std::string> parameter_names();
+
+ private:
+  std::string path_;
+  torch::serialize::InputArchive archive_;
+  CheckpointMeta meta_;
+};
 
 /// Reads only the metadata (to rebuild the model from its config before loading weights).
 CheckpointMeta read_checkpoint_meta(const std::string& path);

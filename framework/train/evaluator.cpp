@@ -16,6 +16,8 @@ EvalResult evaluate_windows(TransformerLM& model, const torch::Tensor& x, const 
   const int64_t n_layers = model->n_layers();
   EvalResult result;
   result.max_abs_score.assign(n_layers, std::numeric_limits<double>::quiet_NaN());
+  // Pruning statistics: window-weighted sums per layer (windows all have the same length).
+  std::vector<torch::Tensor> dropped_sum(n_layers), keep_sum(n_layers);
   auto loss_sum = torch::zeros({}, torch::kFloat64);
   for (int64_t begin = 0; begin < x.size(0); begin += batch_size) {
     const int64_t n = std::min(batch_size, x.size(0) - begin);
@@ -33,6 +35,21 @@ EvalResult evaluate_windows(TransformerLM& model, const torch::Tensor& x, const 
       double& best = result.max_abs_score[l];
       if (std::isnan(best) || value > best) best = value;
     }
+    for (int64_t l = 0; l < n_layers; ++l) {
+      const MixerStats& stats = out.layers[l].stats;
+      if (!stats.dropped_fraction.defined()) continue;
+      auto dropped = stats.dropped_fraction * static_cast<double>(n), keep = stats.mean_keep * static_cast<double>(n);
+      dropped_sum[l] = dropped_sum[l].defined() ? dropped_sum[l] + dropped : dropped;
+      keep_sum[l] = keep_sum[l].defined() ? keep_sum[l] + keep : keep;
+    }
+  }
+  const double nan = std::numeric_limits<double>::quiet_NaN(), windows = static_cast<double>(x.size(0));
+  result.dropped_fraction.assign(n_layers, nan);
+  result.mean_keep.assign(n_layers, nan);
+  for (int64_t l = 0; l < n_layers; ++l) {
+    if (!dropped_sum[l].defined()) continue;
+    result.dropped_fraction[l] = dropped_sum[l].item<double>() / windows;
+    result.mean_keep[l] = keep_sum[l].item<double>() / windows;
   }
   result.tokens = x.numel();
   result.loss = loss_sum.item<double>() / static_cast<double>(result.tokens);
@@ -40,6 +57,13 @@ EvalResult evaluate_windows(TransformerLM& model, const torch::Tensor& x, const 
   result.bpc = result.loss / std::log(2.0) / chars_per_token;
   if (was_training) model->train();
   return result;
+}
+
+bool EvalResult::has_sparsity() const {
+  for (double d : dropped_fraction) {
+    if (!std::isnan(d)) return true;
+  }
+  return false;
 }
 
 std::vector<bool> nonstandard_layers(TransformerLM& model) {

@@ -13,6 +13,11 @@ struct EvalResult {
   double bpc = 0.0;                    ///< bits per character of text: loss / ln 2 / chars_per_token
   int64_t tokens = 0;                  ///< tokens scored
   std::vector<double> max_abs_score;   ///< per layer, largest |pre-normalisation score| (NaN if none)
+  std::vector<double> dropped_fraction;  ///< per layer, share of causal context pruned (NaN unless the mixer prunes)
+  std::vector<double> mean_keep;         ///< per layer, mean keep probability of the causal context (NaN likewise)
+
+  /// True when some layer reported pruning statistics.
+  bool has_sparsity() const;
 };
 
 /// Evaluates `model` on windows x, y [N, T] in batches (no grad, eval mode restored afterwards).

@@ -32,6 +32,7 @@ TrainOptions TrainOptions::from_config(const cfg::Node& node) {
   o.log_every = r.integer("log_every", o.log_every);
   o.checkpoint_every = r.integer("checkpoint_every", o.checkpoint_every);
   o.keep_checkpoints = r.boolean("keep_checkpoints", o.keep_checkpoints);
+  o.trainable = r.choice("trainable", o.trainable, {"all", "new"});
   r.finish();
   require(o.steps >= 0, r, "steps", "must be >= 0");
   require(o.batch_size >= 1, r, "batch_size", "must be >= 1");

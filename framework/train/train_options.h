@@ -26,6 +26,7 @@ struct TrainOptions {
   int64_t log_every = 10;         ///< steps between /train rows (the loss is synced only then)
   int64_t checkpoint_every = 0;   ///< steps between checkpoints; 0 = only at the end
   bool keep_checkpoints = false;  ///< keep every checkpoint, not only the latest
+  std::string trainable = "all";  ///< all | new: with init_from, train only the parameters the checkpoint lacked (e.g. DCP's interaction)
 
   static TrainOptions from_config(const cfg::Node& node);
 };

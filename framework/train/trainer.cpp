@@ -22,7 +22,9 @@ namespace {
 /// AdamW with weight decay on matrices only (norm gains and other vectors are not decayed).
 std::unique_ptr<torch::optim::AdamW> make_optimizer(TransformerLM& model, const TrainOptions& o) {
   std::vector<torch::Tensor> decay, no_decay;
-  for (auto& p : model->parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
+  for (auto& p : model->parameters()) {
+    if (p.requires_grad()) (p.dim() >= 2 ? decay : no_decay).push_back(p);  // frozen ones (trainable: new) are left out
+  }
   auto options = [&](double weight_decay) {
     return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(o.lr)
                                                             .betas({o.beta1, o.beta2})
@@ -30,10 +32,31 @@ std::unique_ptr<torch::optim::AdamW> make_optimizer(TransformerLM& model, const 
                                                             .weight_decay(weight_decay));
   };
   std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(decay, options(o.weight_decay));
-  groups.emplace_back(no_decay, options(0.0));
+  if (!decay.empty()) groups.emplace_back(decay, options(o.weight_decay));
+  if (!no_decay.empty()) groups.emplace_back(no_decay, options(0.0));
   return std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(o.lr));
 }
+
+std::vector<torch::Tensor> trainable_parameters(TransformerLM& model) {
+  std::vector<torch::Tensor> out;
+  for (auto& p : model->parameters()) {
+    if (p.requires_grad()) out.push_back(p);
+  }
+  return out;
+}
+
+double mean_of_defined(const std::vector<double>& values) {
+  double sum = 0.0;
+  int64_t n = 0;
+  for (double v : values) {
+    if (!std::isnan(v)) sum += v, ++n;
+  }
+  return n ? sum / static_cast<double>(n) : std::nan("");
+}
+
+// Every pruned layer has the same number of causal entries, so the overall share is the layers' mean.
+double overall_dropped(const EvalResult& r) { return mean_of_defined(r.dropped_fraction); }
+double overall_mean_keep(const EvalResult& r) { return mean_of_defined(r.mean_keep); }
 
 }  // namespace
 
@@ -51,7 +74,7 @@ Trainer::Trainer(TransformerLM model, const data::TokenData& data, TrainOptions 
       seq_len_(train.seq_len > 0 ? train.seq_len : model_->options().ctx),
       schedule_{train.lr, train.min_lr, train.warmup_steps, train.steps},
       optimizer_(make_optimizer(model_, train)),
-      parameters_(model_->parameters()) {
+      parameters_(trainable_parameters(model_)) {
   device_ = parameters_.front().device();
   std::tie(val_x_, val_y_) = data::validation_windows(data.val, seq_len_, eval.max_windows);
   val_x_ = val_x_.to(device_), val_y_ = val_y_.to(device_);
@@ -156,6 +179,7 @@ EvalResult Trainer::evaluate_and_record() {
       store_.append("/analysis/logit_scale", {step_, static_cast<int64_t>(layer), r.max_abs_score[layer]});
     }
   }
+  if (r.has_sparsity()) record_sparsity(r);
   std::optional<EvalResult> skipped;
   if (eval_.skip_layers == "nonstandard" && model_->plan().is_hybrid()) {
     // The paper's "Skip": the same hybrid with its non-standard layers bypassed, as a second row.
@@ -166,11 +190,27 @@ EvalResult Trainer::evaluate_and_record() {
   }
   store_.flush();  // before the log line: a logged eval is always on disk
   log_.line(fmt::format("eval step {:>6} | val loss {:.4f} | ppl {:.3f} | bpc {:.4f}", step_, r.loss, r.ppl, r.bpc));
+  if (r.has_sparsity()) {
+    log_.line(fmt::format("eval step {:>6} | context pruned {:.1f}% (mean keep {:.3f})", step_,
+                          100.0 * overall_dropped(r), overall_mean_keep(r)));
+  }
   if (skipped) {
     log_.line(fmt::format("eval step {:>6} | val_skip loss {:.4f} | ppl {:.3f} | bpc {:.4f}", step_, skipped->loss,
                           skipped->ppl, skipped->bpc));
   }
   return r;
+}
+
+void Trainer::record_sparsity(const EvalResult& r) {
+  store_.define_table("/sparsity", {{"step", results::ColumnType::Int64},
+                                    {"layer", results::ColumnType::Int64},
+                                    {"dropped_fraction", results::ColumnType::Float64},
+                                    {"mean_keep", results::ColumnType::Float64}});
+  for (size_t layer = 0; layer < r.dropped_fraction.size(); ++layer) {
+    if (std::isnan(r.dropped_fraction[layer])) continue;
+    store_.append("/sparsity", {step_, static_cast<int64_t>(layer), r.dropped_fraction[layer], r.mean_keep[layer]});
+  }
+  store_.append("/sparsity", {step_, kAllLayers, overall_dropped(r), overall_mean_keep(r)});
 }
 
 void Trainer::save(const std::filesystem::path& path) {

@@ -24,6 +24,9 @@ class RunLog;
 
 class Trainer {
  public:
+  /// The `layer` of the /sparsity row that sums up every pruned layer.
+  static constexpr int64_t kAllLayers = -1;
+
   /// `run_dir` receives checkpoints (checkpoint.pt); `store` and `log` belong to the run.
   Trainer(TransformerLM model, const data::TokenData& data, TrainOptions train, EvalOptions eval, uint64_t seed,
           std::filesystem::path run_dir, results::RunStore& store, RunLog& log, std::string config_yaml);
@@ -50,6 +53,9 @@ class Trainer {
   /// One optimizer step on the batch of `step_`; returns the loss [] (no host sync).
   torch::Tensor train_step(double lr, torch::Tensor& grad_norm);
   void save(const std::filesystem::path& path);
+  /// Rows of /sparsity (step, layer, dropped_fraction, mean_keep): one per pruned layer and one
+  /// for all of them together (layer = kAllLayers).
+  void record_sparsity(const EvalResult& r);
 
   TransformerLM model_;
   const data::TokenData& data_;

@@ -228,3 +228,73 @@ TEST_CASE("runs are labelled by the preset chosen for a group; Table 1 pivots un
   CHECK(row_texts(*table1, 0) == std::vector<std::string>{"softmax", "10.00", "—", "—", "—", "—"});
   CHECK(row_texts(*table1, 1) == std::vector<std::string>{"approximate", "15.00 ± 1.41", "11.00", "90.00", "—", "—"});
 }
+
+namespace {
+
+/// A dcp run with sparsity weight `lambda`: val ppl, /sparsity rows at steps 100 and 200 (the
+/// report must use the last), and optionally a pruning map of 3 tokens in layer 0.
+void write_dcp_run(const fs::path& dir, double lambda, double ppl, double dropped_layer0, double dropped_layer1,
+                   bool with_map) {
+  fs::create_directories(dir);
+  results::RunInfo info;
+  info.config_yaml = "mixer:\n  name: dcp\n  lambda: " + std::to_string(lambda) + "\nseed: 0\n";
+  results::RunStore store = results::RunStore::create((dir / "run.h5").string(), info);
+  store.append("/eval", {int64_t{200}, std::string("val"), std::log(ppl), ppl, 1.0});
+  store.define_table("/sparsity", {{"step", results::ColumnType::Int64},
+                                   {"layer", results::ColumnType::Int64},
+                                   {"dropped_fraction", results::ColumnType::Float64},
+                                   {"mean_keep", results::ColumnType::Float64}});
+  store.append("/sparsity", {int64_t{100}, int64_t{0}, 0.9, 0.1});  // an earlier eval: ignored
+  store.append("/sparsity", {int64_t{100}, int64_t{-1}, 0.9, 0.1});
+  store.append("/sparsity", {int64_t{200}, int64_t{0}, dropped_layer0, 1 - dropped_layer0});
+  store.append("/sparsity", {int64_t{200}, int64_t{1}, dropped_layer1, 1 - dropped_layer1});
+  store.append("/sparsity", {int64_t{200}, int64_t{-1}, (dropped_layer0 + dropped_layer1) / 2,
+                             1 - (dropped_layer0 + dropped_layer1) / 2});
+  if (with_map) {
+    store.define_table("/analysis/pruning", {{"sample", results::ColumnType::Int64},
+                                             {"layer", results::ColumnType::Int64},
+                                             {"position", results::ColumnType::Int64},
+                                             {"token", results::ColumnType::String},
+                                             {"dropped_at", results::ColumnType::Int64},
+                                             {"dropped_share", results::ColumnType::Float64}});
+    store.append("/analysis/pruning", {int64_t{0}, int64_t{0}, int64_t{0}, std::string("old"), int64_t{-1}, 0.0});
+    // sample 1 is the latest: "In" dropped by query 1 (share 1), " the" kept, "<" (escaped) last
+    store.append("/analysis/pruning", {int64_t{1}, int64_t{0}, int64_t{0}, std::string("In"), int64_t{1}, 1.0});
+    store.append("/analysis/pruning", {int64_t{1}, int64_t{0}, int64_t{1}, std::string(" the"), int64_t{-1}, 0.0});
+    store.append("/analysis/pruning", {int64_t{1}, int64_t{0}, int64_t{2}, std::string("<"), int64_t{-1}, 0.0});
+  }
+  store.mark_completed();
+  store.flush();
+}
+
+}  // namespace
+
+TEST_CASE("the sparsity table shows each variant's last /sparsity step next to its perplexity", "[report]") {
+  test::TempDir dir;
+  const fs::path root = dir.path() / "dcp";
+  write_dcp_run(root / "l0", 0.0, 20.0, 0.0, 0.0, false);
+  write_dcp_run(root / "l1", 1.0, 24.0, 0.5, 0.7, true);
+  ReportOptions options;
+  options.paths = {root.string()};
+  options.baseline = "";
+  const Report report = build_report(options);
+  const Table* sparsity = nullptr;
+  for (const auto& table : report.tables)
+    if (table.name == "sparsity") sparsity = &table;
+  REQUIRE(sparsity != nullptr);
+  CHECK(sparsity->columns == std::vector<std::string>{"variant", "runs", "val ppl", "pruned %", "mean keep",
+                                                      "layer 0 %", "layer 1 %"});
+  REQUIRE(sparsity->rows.size() == 2);
+  CHECK(row_texts(*sparsity, 0) == std::vector<std::string>{"mixer.lambda=0.000000", "1", "20.000", "0.0", "1.000", "0.0", "0.0"});
+  CHECK(row_texts(*sparsity, 1) == std::vector<std::string>{"mixer.lambda=1.000000", "1", "24.000", "60.0", "0.400", "50.0", "70.0"});
+
+  REQUIRE(report.figures.size() == 1);
+  const Figure& map = report.figures[0];
+  CHECK(map.name == "pruning_map");
+  // the latest sample only; 3 tokens, "In" dropped for all later queries: 2 of the 3 causal pairs
+  CHECK(map.markdown.find("layer 0 (67% pruned): [In] the<") != std::string::npos);
+  CHECK(map.markdown.find("old") == std::string::npos);
+  CHECK(map.html.find("rgba(200,30,30,1.00)\">In</span>") != std::string::npos);
+  CHECK(map.html.find("&lt;</span>") != std::string::npos);
+  CHECK(map.html.find("dropped from query 1 on") != std::string::npos);
+}

@@ -65,6 +65,11 @@ MixerOutput PrunedAttentionImpl::forward(const MixerInput& in) {
   last_log_keep_ = log_keep.detach();
   if (in.cache) drop_pruned(*in.cache);
   if (is_training() && !in.cache) out.stats.aux_loss = sparsity_loss(log_keep, options_.lambda);
+  if (in.need_stats && !in.cache) {
+    SparsityTensors sparsity = sparsity_tensors(log_keep);
+    out.stats.dropped_fraction = sparsity.dropped_fraction;
+    out.stats.mean_keep = sparsity.mean_keep;
+  }
   return out;
 }
 

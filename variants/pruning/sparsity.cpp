@@ -21,14 +21,20 @@ torch::Tensor sparsity_loss(const torch::Tensor& log_keep, double lambda) {
   return lambda * entries.exp().mean();
 }
 
-LayerSparsity sparsity_stats(const torch::Tensor& log_keep, double log_threshold) {
+SparsityTensors sparsity_tensors(const torch::Tensor& log_keep, double log_threshold) {
   torch::NoGradGuard no_grad;
   auto entries = causal_entries(log_keep).to(torch::kFloat64);
+  if (entries.numel() == 0) return {};
+  return {(entries <= log_threshold).to(torch::kFloat64).mean(), entries.exp().mean()};
+}
+
+LayerSparsity sparsity_stats(const torch::Tensor& log_keep, double log_threshold) {
   LayerSparsity stats;
-  stats.causal_entries = entries.numel();
+  stats.causal_entries = causal_entries(log_keep).numel();
   if (stats.causal_entries == 0) return stats;
-  stats.dropped_fraction = (entries <= log_threshold).to(torch::kFloat64).mean().item<double>();
-  stats.mean_keep = entries.exp().mean().item<double>();
+  SparsityTensors t = sparsity_tensors(log_keep, log_threshold);
+  stats.dropped_fraction = t.dropped_fraction.item<double>();
+  stats.mean_keep = t.mean_keep.item<double>();
   return stats;
 }
 

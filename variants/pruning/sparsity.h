@@ -23,6 +23,13 @@ struct LayerSparsity {
   int64_t causal_entries = 0;     ///< (batch elements) · T (T - 1) / 2
 };
 
+/// The sparsity of one layer as tensors, without a host sync (for MixerStats); undefined when T < 2.
+struct SparsityTensors {
+  torch::Tensor dropped_fraction;  ///< [] float64
+  torch::Tensor mean_keep;         ///< [] float64
+};
+SparsityTensors sparsity_tensors(const torch::Tensor& log_keep, double log_threshold = kLogZero);
+
 /// Sparsity of one layer: log_keep [..., T, T]. An entry counts as dropped when
 /// log_keep ≤ log_threshold; the default (the floor) counts exactly the entries with I = 0,
 /// log(ε) counts those with I ≤ ε. An empty context (T < 2) gives {0, 1, 0}.

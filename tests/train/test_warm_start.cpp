@@ -1,0 +1,169 @@
+// Warm starts (init_from): a dcp model starts from a dense softmax checkpoint, its new interaction
+// weights stay fresh, `trainable: new` trains only them, and the trainer logs /sparsity.
+#include <torch/torch.h>
+
+#include <fstream>
+
+#include "core/error.h"
+#include "pruning/pruned_attention.h"
+#include "results/run_reader.h"
+#include "results/run_store.h"
+#include "run/run_log.h"
+#include "support/catch.h"
+#include "support/temp_dir.h"
+#include "support/tiny_model.h"
+#include "train/checkpoint.h"
+#include "train/evaluator.h"
+#include "train/trainer.h"
+#include "train/warm_start.h"
+
+using namespace attnlab;
+
+namespace {
+
+constexpr const char* kDenseConfig = "data:\n  corpus: moby_dick\n  tokenizer: char\nmodel: {}\n";
+
+/// dcp in every layer of the tiny model, with β = `beta`.
+TransformerLM dcp_model(uint64_t seed, double beta) {
+  cfg::Node spec = testing::mixer_spec("dcp");
+  spec["rank"] = cfg::Node::scalar("4");
+  spec["beta_init"] = cfg::Node::scalar(std::to_string(beta));
+  return testing::tiny_model(spec, seed);
+}
+
+std::map<std::string, torch::Tensor> snapshot(TransformerLM& model) {
+  std::map<std::string, torch::Tensor> copy;
+  for (const auto& item : model->named_parameters()) copy[item.key()] = item.value().detach().clone();
+  return copy;
+}
+
+bool is_interaction(const std::string& name) { return name.find(".interaction.") != std::string::npos; }
+
+data::TokenData synthetic_data() {
+  data::TokenData data;
+  for (int i = 0; i < 3000; ++i) data.train.push_back((i * 7 + (i / 13) % 3) % 50);
+  for (int i = 0; i < 400; ++i) data.val.push_back((i * 7 + (i / 13) % 3) % 50);
+  data.train_chars = static_cast<int64_t>(data.train.size());
+  data.val_chars = static_cast<int64_t>(data.val.size());
+  return data;
+}
+
+}  // namespace
+
+TEST_CASE("warm start: dense weights by name, interaction fresh, and with beta large the dcp model is the dense one",
+          "[warm_start]") {
+  testing::TempDir dir;
+  TransformerLM dense = testing::tiny_model("softmax", 1);
+  save_checkpoint(dir.file("dense.pt"), dense, nullptr, {100, 1000, kDenseConfig});
+  TransformerLM pruned = dcp_model(2, 100.0);  // β = 100: every α-sigmoid is 1, nothing pruned
+  const auto before = snapshot(pruned);
+
+  const WarmStart warm = warm_start(pruned, dir.file("dense.pt"), data::DataOptions{});
+  CHECK(warm.checkpoint == dir.file("dense.pt"));
+  CHECK(warm.unused.empty());
+  REQUIRE(warm.fresh.size() == 6);  // 2 layers x (q_int, k_int, beta)
+  for (const auto& name : warm.fresh) CHECK(is_interaction(name));
+  auto dense_parameters = dense->named_parameters();
+  for (const auto& item : pruned->named_parameters()) {
+    if (is_interaction(item.key())) {
+      CHECK(torch::equal(item.value(), before.at(item.key())));
+    } else {
+      CHECK(torch::equal(item.value(), dense_parameters[item.key()]));
+    }
+  }
+  dense->eval(), pruned->eval();
+  auto tokens = torch::randint(0, 50, {2, 20}, torch::kInt64);
+  torch::NoGradGuard no_grad;
+  CHECK(torch::allclose(pruned->forward(tokens).logits, dense->forward(tokens).logits, 1e-5, 1e-6));
+  CHECK(warm.summary().find("new: 6 (blocks.0.mixer.interaction.") != std::string::npos);
+}
+
+TEST_CASE("warm start refuses other data, other shapes and missing checkpoints", "[warm_start]") {
+  testing::TempDir dir;
+  TransformerLM dense = testing::tiny_model("softmax", 1);
+  save_checkpoint(dir.file("dense.pt"), dense, nullptr, {100, 1000, kDenseConfig});
+  TransformerLM pruned = dcp_model(2, 2.0);
+  data::DataOptions kjv;
+  kjv.corpus = "kjv";
+  CHECK_THROWS_WITH(warm_start(pruned, dir.file("dense.pt"), kjv),
+                    Catch::Contains("data.corpus is 'kjv' here, 'moby_dick' in the checkpoint's run"));
+  TransformerLM three_layers = testing::tiny_model("softmax", 1, 3);
+  save_checkpoint(dir.file("three.pt"), three_layers, nullptr, {1, 1, kDenseConfig});
+  CHECK_NOTHROW(warm_start(pruned, dir.file("three.pt"), data::DataOptions{}));  // a prefix of the layers is fine
+
+  ModelOptions wide;
+  wide.n_layers = 2, wide.d_model = 64, wide.n_heads = 4, wide.ctx = 32, wide.vocab_size = 50;
+  TransformerLM wide_model(wide, LayerPlan::from_config(testing::mixer_spec("softmax"), cfg::Node(), 2));
+  save_checkpoint(dir.file("wide.pt"), wide_model, nullptr, {1, 1, kDenseConfig});
+  CHECK_THROWS_WITH(warm_start(pruned, dir.file("wide.pt"), data::DataOptions{}),
+                    Catch::Contains("'tok_emb.weight' has shape [50, 64], this model's has [50, 32]"));
+  CHECK_THROWS_WITH(warm_start(pruned, dir.file("nowhere"), data::DataOptions{}), Catch::Contains("does not exist"));
+  CHECK_THROWS_WITH(warm_start(pruned, dir.path().string(), data::DataOptions{}),
+                    Catch::Contains("without checkpoint.pt"));
+  const WarmStart everything = warm_start(dense, dir.file("dense.pt"), data::DataOptions{});
+  CHECK_THROWS_WITH(freeze_all_but_fresh(dense, everything), Catch::Contains("nothing would train"));
+}
+
+TEST_CASE("trainable new: only the interaction trains; the trainer logs /sparsity per layer and overall",
+          "[warm_start][sparsity]") {
+  torch::set_num_threads(1);
+  testing::TempDir dir;
+  TransformerLM dense = testing::tiny_model("softmax", 1);
+  save_checkpoint(dir.file("dense.pt"), dense, nullptr, {100, 1000, kDenseConfig});
+  TransformerLM pruned = dcp_model(2, 0.5);
+  const WarmStart warm = warm_start(pruned, dir.file("dense.pt"), data::DataOptions{});
+  freeze_all_but_fresh(pruned, warm);
+  const auto before = snapshot(pruned);
+
+  const data::TokenData data = synthetic_data();
+  TrainOptions train;
+  train.steps = 4, train.batch_size = 4, train.seq_len = 16, train.warmup_steps = 1, train.eval_every = 2;
+  train.lr = 1e-2;
+  EvalOptions eval;
+  eval.max_windows = 4;
+  RunLog log;
+  {
+    auto store = results::RunStore::create(dir.file("run.h5"), {});
+    Trainer trainer(pruned, data, train, eval, 7, dir.path(), store, log, "");
+    trainer.run();
+    store.flush();
+  }
+  for (const auto& item : pruned->named_parameters()) {
+    INFO(item.key());
+    CHECK(torch::equal(item.value(), before.at(item.key())) == !is_interaction(item.key()));
+  }
+  results::RunReader reader(dir.file("run.h5"));
+  REQUIRE(reader.has_table("/sparsity"));
+  const auto steps = reader.ints("/sparsity", "step");
+  const auto layers = reader.ints("/sparsity", "layer");
+  const auto dropped = reader.doubles("/sparsity", "dropped_fraction");
+  CHECK(steps == std::vector<int64_t>{2, 2, 2, 4, 4, 4});
+  CHECK(layers == std::vector<int64_t>{0, 1, Trainer::kAllLayers, 0, 1, Trainer::kAllLayers});
+  for (size_t i = 0; i < dropped.size(); ++i) CHECK((dropped[i] >= 0.0 && dropped[i] <= 1.0));
+  CHECK(dropped[2] == Approx((dropped[0] + dropped[1]) / 2));
+}
+
+TEST_CASE("evaluation reports the pruned share per layer: all with scores below the hard threshold, none above",
+          "[sparsity]") {
+  const data::TokenData data = synthetic_data();
+  auto x = torch::tensor(std::vector<int64_t>(data.val.begin(), data.val.begin() + 64)).view({4, 16});
+  auto y = torch::tensor(std::vector<int64_t>(data.val.begin() + 1, data.val.begin() + 65)).view({4, 16});
+  for (double beta : {-1.0, 1.0}) {
+    TransformerLM model = dcp_model(3, beta);
+    for (int64_t l = 0; l < 2; ++l) {
+      torch::NoGradGuard no_grad;
+      auto& layer = dynamic_cast<PrunedAttentionImpl&>(model->block(l).mixer());
+      layer.interaction()->q_int()->weight.zero_();  // s = β exactly; α_end = 8 drops s <= -1/7, keeps s >= 1/7
+    }
+    const EvalResult r = evaluate_windows(model, x, y, 3, 1.0);
+    REQUIRE(r.has_sparsity());
+    for (int64_t l = 0; l < 2; ++l) {
+      CHECK(r.dropped_fraction[l] == (beta < 0 ? 1.0 : 0.0));
+      CHECK(r.mean_keep[l] == (beta < 0 ? 0.0 : 1.0));
+    }
+  }
+  TransformerLM dense = testing::tiny_model("softmax", 1);
+  const EvalResult r = evaluate_windows(dense, x, y, 4, 1.0);
+  CHECK(!r.has_sparsity());
+  CHECK(std::isnan(r.dropped_fraction[0]));
+}
