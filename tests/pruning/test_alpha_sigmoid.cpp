@@ -163,3 +163,18 @@ TEST_CASE("alpha-sigmoid rejects alpha below 1", "[pruning][alpha]") {
   CHECK_THROWS_AS(log_alpha_sigmoid(s, std::nan("")), std::invalid_argument);
   CHECK_THROWS(alpha_sigmoid(torch::zeros({2}, torch::kInt64), 2.0));
 }
+
+TEST_CASE("float32 scores: the shorter bisection matches the float64 one", "[alpha_sigmoid]") {
+  auto s = torch::linspace(-3.0, 3.0, 20001, torch::kFloat64);
+  for (double alpha : {1.0001, 1.05, 1.3, 1.7, 2.5, 3.5, 5.0, 7.9}) {
+    INFO("alpha " << alpha);
+    auto exact = alpha_sigmoid(s, alpha);                                          // 52 halvings
+    auto fast = alpha_sigmoid(s.to(torch::kFloat32), alpha).to(torch::kFloat64);  // 30 halvings
+    CHECK((fast - exact).abs().max().item<double>() < 1e-6);
+    auto log_exact = log_alpha_sigmoid(s, alpha);
+    auto log_fast = log_alpha_sigmoid(s.to(torch::kFloat32), alpha).to(torch::kFloat64);
+    auto inside = log_exact > -8.0;  // p > 3e-4: a 2^-32 absolute error is a small relative one
+    CHECK((log_fast - log_exact).masked_select(inside).abs().max().item<double>() < 1e-4);
+    CHECK(torch::equal(log_fast <= kLogZero, log_exact <= kLogZero));  // the same entries dropped
+  }
+}

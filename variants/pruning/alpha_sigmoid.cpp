@@ -14,9 +14,39 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
+/// Bisection of (*) for the entries strictly inside the support (a m > -1), in `steps` halvings;
+/// m: float64 [N] → q [N].
+torch::Tensor bisect_inside_support(const torch::Tensor& m, double alpha, int steps) {
+  const double a = alpha - 1.0;
+  // Bisection on (*) divided by (α-1): (q^{α-1} - (1-q)^{α-1})/(α-1) = m, via expm1 so that
+  // α → 1 stays well conditioned (the left side tends to logit(q)).
+  auto lo = torch::zeros_like(m);
+  auto hi = torch::full_like(m, 0.5);
+  const auto target = a * m;
+  for (int i = 0; i < steps; ++i) {
+    auto mid = 0.5 * (lo + hi);
+    auto f = torch::expm1(a * torch::log(mid)) - torch::expm1(a * torch::log1p(-mid));
+    auto below = f < target;
+    lo = torch::where(below, mid, lo);
+    hi = torch::where(below, hi, mid);
+  }
+  auto q = 0.5 * (lo + hi);
+  if (alpha < 2.0) {
+    // Bisection is accurate to 2^-(steps+2) absolutely, not relatively: for α < 2, q can be far
+    // smaller (q ~ (distance to the edge)^{1/(α-1)}). Recover it from (*) read as
+    // q^{α-1} = (α-1)s + (1-q)^{α-1}, insensitive to q's error there, wherever that is more
+    // accurate ((α-1) q^{α-2} > 1, i.e. relative error ε/((α-1) q^{α-1}) < ε/q).
+    auto edge_distance = (target + 1.0) + torch::expm1(a * torch::log1p(-q));  // q^{α-1}
+    auto refined = edge_distance.clamp_min(0.0).pow(1.0 / a);
+    q = torch::where(a * q.pow(a - 1.0) > 1.0, refined, q);
+  }
+  return q;
+}
+
 /// The smaller component q = min(p, 1 - p) ∈ [0, 1/2] of α-entmax([s, 0]) for m = -|s| ≤ 0,
-/// α ∈ (1, ∞). m: float64, any shape → same shape.
-torch::Tensor smaller_component(const torch::Tensor& m, double alpha) {
+/// α ∈ (1, ∞). m: float64, any shape → same shape. `steps`: bisection halvings where α has no
+/// closed form (only the entries inside the support are bisected; the others are exactly 0).
+torch::Tensor smaller_component(const torch::Tensor& m, double alpha, int steps) {
   const double a = alpha - 1.0;
   torch::Tensor q;
   if (alpha == 1.5) {
@@ -30,27 +60,8 @@ torch::Tensor smaller_component(const torch::Tensor& m, double alpha) {
   } else if (alpha == 4.0) {
     q = 0.5 + torch::sinh(torch::asinh(6.0 * m) / 3.0);
   } else {
-    // Bisection on (*) divided by (α-1): (q^{α-1} - (1-q)^{α-1})/(α-1) = m, via expm1 so that
-    // α → 1 stays well conditioned (the left side tends to logit(q)).
-    auto lo = torch::zeros_like(m);
-    auto hi = torch::full_like(m, 0.5);
-    for (int i = 0; i < kAlphaSigmoidBisectionSteps; ++i) {
-      auto mid = 0.5 * (lo + hi);
-      auto f = torch::expm1(a * torch::log(mid)) - torch::expm1(a * torch::log1p(-mid));
-      auto below = f < a * m;
-      lo = torch::where(below, mid, lo);
-      hi = torch::where(below, hi, mid);
-    }
-    q = 0.5 * (lo + hi);
-    if (alpha < 2.0) {
-      // Bisection is accurate to 2^-54 absolutely, not relatively: for α < 2, q can be far
-      // smaller (q ~ (distance to the edge)^{1/(α-1)}). Recover it from (*) read as
-      // q^{α-1} = (α-1)s + (1-q)^{α-1}, insensitive to q's error there, wherever that is more
-      // accurate ((α-1) q^{α-2} > 1, i.e. relative error ε/((α-1) q^{α-1}) < ε/q).
-      auto edge_distance = (a * m + 1.0) + torch::expm1(a * torch::log1p(-q));  // q^{α-1}
-      auto refined = edge_distance.clamp_min(0.0).pow(1.0 / a);
-      q = torch::where(a * q.pow(a - 1.0) > 1.0, refined, q);
-    }
+    auto inside = a * m > -1.0;
+    q = torch::zeros_like(m).masked_scatter(inside, bisect_inside_support(m.masked_select(inside), alpha, steps));
   }
   return q.clamp(0.0, 0.5).masked_fill(m == 0, 0.5).masked_fill(a * m <= -1.0, 0.0);
 }
@@ -65,7 +76,9 @@ struct AlphaSigmoidFunction : public torch::autograd::Function<AlphaSigmoidFunct
     if (std::isinf(alpha)) {
       q = torch::where(s64 == 0, torch::full_like(s64, 0.5), torch::zeros_like(s64));
     } else {
-      q = smaller_component(-s64.abs(), alpha);
+      // float64 scores get float64 accuracy; lower precisions need far fewer halvings.
+      const int steps = s.scalar_type() == torch::kFloat64 ? kAlphaSigmoidBisectionSteps : kAlphaSigmoidBisectionStepsLowPrecision;
+      q = smaller_component(-s64.abs(), alpha, steps);
     }
     torch::Tensor out;
     if (log_output) {

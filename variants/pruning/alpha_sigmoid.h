@@ -18,11 +18,13 @@
 ///            real root (hyperbolic Cardano) t = sinh(asinh(6s)/3),        |s| ≤ 1/3;
 ///   α = ∞:   the hard step 1[s > 0] (1/2 at s = 0).
 /// Every other α > 1 solves (*) by bisection on the smaller component q = min(p, 1-p) ∈ [0, 1/2]
-/// in float64 with a fixed number of halvings (kAlphaSigmoidBisectionSteps: error ≤ 2^-54);
+/// in float64 with a fixed number of halvings (kAlphaSigmoidBisectionSteps: error ≤ 2^-54 for
+/// float64 scores; kAlphaSigmoidBisectionStepsLowPrecision for float32), only for the entries
+/// inside the support (outside it q = 0 exactly, with no iteration);
 /// for α < 2, where q can be tiny, it is then recovered from (*) as q = ((α-1)s + (1-q)^{α-1})^{1/(α-1)}
 /// wherever that is relatively more accurate (so log q is accurate too).
 /// p = q for s ≤ 0 and 1 - q for s > 0, so the symmetry holds exactly. Bisection costs about
-/// 52 × 6 elementwise passes; the closed forms one or two.
+/// 6 elementwise passes per halving over the entries inside the support; the closed forms one or two.
 ///
 /// Gradient (exact, custom backward). Implicit differentiation of (*), or the entmax Jacobian
 /// diag(g) - g gᵀ/Σg with g_i = p_i^{2-α} restricted to its first row and column, gives
@@ -41,8 +43,11 @@ namespace attnlab {
 /// exp(kLogZero) is 0 in every floating dtype, so the attention weight of such a key is exactly 0.
 inline constexpr double kLogZero = -1e4;
 
-/// Halvings of the bracket [0, 1/2] in the bisection for α without a closed form.
+/// Halvings of the bracket [0, 1/2] in the bisection for α without a closed form (float64 scores).
 inline constexpr int kAlphaSigmoidBisectionSteps = 52;
+/// The same for float32 / half scores: error ≤ 2^-32, below float32's resolution near 1/2 (the
+/// result is rounded to the scores' dtype); for α < 2 the refinement keeps small q relatively exact.
+inline constexpr int kAlphaSigmoidBisectionStepsLowPrecision = 30;
 
 /// Half-width of the support of α-sigmoid: 0 < p < 1 exactly when |s| < 1/(α-1)
 /// (∞ for α = 1, 0 for α = ∞). Throws std::invalid_argument for α < 1 or NaN.
