@@ -22,4 +22,15 @@ failed=0
 ok() { echo "ok   $*"; passed=$((passed + 1)); }
 bad() { echo "FAIL $*"; failed=$((failed + 1)); }
 finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; }
+# check_user_error NAME EXPECTED ARGS...: `attnlab ARGS` must exit 2 with exactly one stderr line containing EXPECTED.
+check_user_error() {
+  local name=$1 expected=$2
+  shift 2
+  "$attnlab" "$@" > /dev/null 2> err.txt; local code=$?
+  if [ "$code" -eq 2 ] && [ "$(grep -c '' err.txt)" -eq 1 ] && grep -qF -- "$expected" err.txt; then
+    ok "$name"
+  else
+    bad "$name: exit $code, stderr: $(cat err.txt)"
+  fi
+}
 h5check() { /usr/bin/python3 "$source_dir/tests/results/check_run_h5.py" "$@"; }

@@ -29,21 +29,11 @@ grep -q "Context pruned vs perplexity" report/report.md && grep -q "Pruning maps
   && grep -q "rgba(200,30,30," report/report.html && ok "report: sparsity table and pruning map" \
   || bad "report lacks the DCP sections"
 
-check() {  # name, expected substring, args...
-  local name=$1 expected=$2
-  shift 2
-  "$attnlab" "$@" > /dev/null 2> err.txt; local code=$?
-  if [ "$code" -eq 2 ] && [ "$(grep -c '' err.txt)" -eq 1 ] && grep -qF -- "$expected" err.txt; then
-    ok "$name"
-  else
-    bad "$name: exit $code, stderr: $(cat err.txt)"
-  fi
-}
-check "init_from missing" "does not exist" run $fast mixer=dcp init_from=nowhere
-check "init_from of other data" "trained on other data (data.path is" run $fast data.path=configs/config.yaml mixer=dcp init_from="$base"
-check "trainable new without init_from" "init_from is not set" run $fast train.trainable=new
-check "trainable typo" "train.trainable" run $fast train.trainable=some
-check "pruning map of a dense run" "no pruning layer" analyze pruning "$base" --text "Call me"
-check "pruning map of an empty text" "--text is empty" analyze pruning "$ft" --text ""
+check_user_error "init_from missing" "does not exist" run $fast mixer=dcp init_from=nowhere
+check_user_error "init_from of other data" "trained on other data (data.path is" run $fast data.path=configs/config.yaml mixer=dcp init_from="$base"
+check_user_error "trainable new without init_from" "init_from is not set" run $fast train.trainable=new
+check_user_error "trainable typo" "train.trainable" run $fast train.trainable=some
+check_user_error "pruning map of a dense run" "no pruning layer" analyze pruning "$base" --text "Call me"
+check_user_error "pruning map of an empty text" "--text is empty" analyze pruning "$ft" --text ""
 ls ft/default | wc -l | grep -qx 1 && ok "failed runs left nothing behind" || bad "stray run dirs: $(ls ft/default)"
 finish

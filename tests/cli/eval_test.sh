@@ -56,25 +56,15 @@ $attnlab eval "$taylor" cache=window cache.ratio=2 > taylor_eval.txt 2>&1 && gre
   && ok "recurrent mixer: window policy and budget do not apply" || bad "taylor eval: $(cat taylor_eval.txt)"
 
 # bad input: exit 2, one line
-check() {  # name, expected substring, args...
-  local name=$1 expected=$2
-  shift 2
-  "$attnlab" "$@" > /dev/null 2> err.txt; local code=$?
-  if [ "$code" -eq 2 ] && [ "$(grep -c '' err.txt)" -eq 1 ] && grep -qF -- "$expected" err.txt; then
-    ok "$name"
-  else
-    bad "$name: exit $code, stderr: $(cat err.txt)"
-  fi
-}
-check "ratio < 1" "cache.ratio" eval "$run" cache=h2o cache.ratio=0.5
-check "budget <= recent window" "must exceed the 10 tokens" eval "$run" cache=scissorhands cache.budget=8
-check "unknown policy" "did you mean 'scissorhands'" eval "$run" cache=scisorhands
-check "model override" "cannot change 'model'" eval "$run" model.d_model=64
-check "missing run dir" "no such run directory" eval runs/nope
+check_user_error "ratio < 1" "cache.ratio" eval "$run" cache=h2o cache.ratio=0.5
+check_user_error "budget <= recent window" "must exceed the 10 tokens" eval "$run" cache=scissorhands cache.budget=8
+check_user_error "unknown policy" "did you mean 'scissorhands'" eval "$run" cache=scisorhands
+check_user_error "model override" "cannot change 'model'" eval "$run" model.d_model=64
+check_user_error "missing run dir" "no such run directory" eval runs/nope
 mkdir -p norun && cp "$run/config.yaml" norun/
-check "missing checkpoint" "no checkpoint" eval norun
-check "sweep without -m" "-m" eval "$run" cache.ratio=1,2
-check "generate: empty prompt" "--prompt" generate "$run" --prompt "" --max-new 3
-check "weights policy, recurrent mixer" "no layer of this model has any" eval "$taylor" cache=h2o cache.ratio=2
-check "weights policy, recurrent mixer (generate)" "no layer of this model has any" generate "$taylor" --prompt "Call" --max-new 40 --policy scissorhands --ratio 2
+check_user_error "missing checkpoint" "no checkpoint" eval norun
+check_user_error "sweep without -m" "-m" eval "$run" cache.ratio=1,2
+check_user_error "generate: empty prompt" "--prompt" generate "$run" --prompt "" --max-new 3
+check_user_error "weights policy, recurrent mixer" "no layer of this model has any" eval "$taylor" cache=h2o cache.ratio=2
+check_user_error "weights policy, recurrent mixer (generate)" "no layer of this model has any" generate "$taylor" --prompt "Call" --max-new 40 --policy scissorhands --ratio 2
 finish

@@ -6,6 +6,7 @@
 #include "results/run_store.h"
 #include "run/run_log.h"
 #include "support/catch.h"
+#include "support/synthetic_data.h"
 #include "support/temp_dir.h"
 #include "support/tiny_model.h"
 #include "train/checkpoint.h"
@@ -15,16 +16,6 @@
 using namespace attnlab;
 
 namespace {
-
-/// A synthetic token stream with structure to learn (a noisy repeating pattern).
-data::TokenData synthetic_data() {
-  data::TokenData data;
-  for (int i = 0; i < 4000; ++i) data.train.push_back((i * 7 + (i / 13) % 3) % 50);
-  for (int i = 0; i < 600; ++i) data.val.push_back((i * 7 + (i / 13) % 3) % 50);
-  data.train_chars = static_cast<int64_t>(data.train.size());
-  data.val_chars = static_cast<int64_t>(data.val.size());
-  return data;
-}
 
 TrainOptions short_training(int64_t steps) {
   TrainOptions o;
@@ -89,7 +80,7 @@ TEST_CASE("bad checkpoints are one-line user errors", "[checkpoint]") {
 TEST_CASE("resume continues with the identical loss", "[checkpoint][resume]") {
   torch::set_num_threads(1);
   testing::TempDir dir;
-  const data::TokenData data = synthetic_data();
+  const data::TokenData data = testing::synthetic_data();
   RunLog log;
   TrainOptions train = short_training(10);
   train.checkpoint_every = 5;

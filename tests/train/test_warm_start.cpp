@@ -10,6 +10,7 @@
 #include "results/run_store.h"
 #include "run/run_log.h"
 #include "support/catch.h"
+#include "support/synthetic_data.h"
 #include "support/temp_dir.h"
 #include "support/tiny_model.h"
 #include "train/checkpoint.h"
@@ -38,15 +39,6 @@ std::map<std::string, torch::Tensor> snapshot(TransformerLM& model) {
 }
 
 bool is_interaction(const std::string& name) { return name.find(".interaction.") != std::string::npos; }
-
-data::TokenData synthetic_data() {
-  data::TokenData data;
-  for (int i = 0; i < 3000; ++i) data.train.push_back((i * 7 + (i / 13) % 3) % 50);
-  for (int i = 0; i < 400; ++i) data.val.push_back((i * 7 + (i / 13) % 3) % 50);
-  data.train_chars = static_cast<int64_t>(data.train.size());
-  data.val_chars = static_cast<int64_t>(data.val.size());
-  return data;
-}
 
 }  // namespace
 
@@ -115,7 +107,7 @@ TEST_CASE("trainable new: only the interaction trains; the trainer logs /sparsit
   freeze_all_but_fresh(pruned, warm);
   const auto before = snapshot(pruned);
 
-  const data::TokenData data = synthetic_data();
+  const data::TokenData data = testing::synthetic_data(3000, 400);
   TrainOptions train;
   train.steps = 4, train.batch_size = 4, train.seq_len = 16, train.warmup_steps = 1, train.eval_every = 2;
   train.lr = 1e-2;
@@ -145,7 +137,7 @@ TEST_CASE("trainable new: only the interaction trains; the trainer logs /sparsit
 
 TEST_CASE("evaluation reports the pruned share per layer: all with scores below the hard threshold, none above",
           "[sparsity]") {
-  const data::TokenData data = synthetic_data();
+  const data::TokenData data = testing::synthetic_data(3000, 400);
   auto x = torch::tensor(std::vector<int64_t>(data.val.begin(), data.val.begin() + 64)).view({4, 16});
   auto y = torch::tensor(std::vector<int64_t>(data.val.begin() + 1, data.val.begin() + 65)).view({4, 16});
   for (double beta : {-1.0, 1.0}) {
