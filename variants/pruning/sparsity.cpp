@@ -30,9 +30,10 @@ SparsityTensors sparsity_tensors(const torch::Tensor& log_keep, double log_thres
 
 LayerSparsity sparsity_stats(const torch::Tensor& log_keep, double log_threshold) {
   LayerSparsity stats;
-  stats.causal_entries = causal_entries(log_keep).numel();
-  if (stats.causal_entries == 0) return stats;
-  SparsityTensors t = sparsity_tensors(log_keep, log_threshold);
+  SparsityTensors t = sparsity_tensors(log_keep, log_threshold);  // checks the shape
+  if (!t.dropped_fraction.defined()) return stats;
+  const int64_t T = log_keep.size(-1);
+  stats.causal_entries = log_keep.numel() / (T * T) * (T * (T - 1) / 2);
   stats.dropped_fraction = t.dropped_fraction.item<double>();
   stats.mean_keep = t.mean_keep.item<double>();
   return stats;
