@@ -18,6 +18,8 @@ struct DecodeBenchOptions {
   int64_t prompt = 32;                                   ///< prefill length
   int64_t rounds = 3;                                    ///< interleaved repetitions
   int64_t threads = 0;                                   ///< intra-op threads (0 = one per core)
+  std::string profile;                                   ///< non-empty: LibTorch profiler trace of the rounds (JSON)
+  bool jsonl = false;                                    ///< one JSON object per row instead of Markdown
 };
 
 /// One setting's medians.
@@ -30,9 +32,12 @@ struct DecodeBenchRow {
   double policy_ms_per_step = 0;    ///< of ms_per_step: time in the policy's observe + compress
   int64_t kv_bytes_end = 0;         ///< decoding memory per sequence after the last step
   int64_t kv_bytes_peak = 0;        ///< its maximum over the steps
+  double mean_cache_tokens = 0;     ///< tokens per head of the fullest KV layer, averaged over the steps
+  double peak_rss_mib = 0;          ///< the process's peak resident memory after this setting (monotonic:
+                                    ///< meaningful per setting only when a process runs one setting)
 };
 
-/// Runs the benchmark, prints a Markdown table to `out` and returns the rows.
+/// Runs the benchmark, prints a Markdown table (or JSON lines) to `out` and returns the rows.
 std::vector<DecodeBenchRow> run_decode_bench(const DecodeBenchOptions& options, std::ostream& out);
 
 }  // namespace attnlab::bench

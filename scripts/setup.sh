@@ -11,7 +11,7 @@ jobs=${ATTNLAB_JOBS:-$(nproc)}
 packages=(
   g++ cmake ninja-build pkg-config git
   libtorch-dev libopenblas0-pthread
-  libyaml-cpp-dev libfmt-dev catch2 libhdf5-dev libcli11-dev libsentencepiece-dev
+  libyaml-cpp-dev libfmt-dev catch2 libhdf5-dev libcli11-dev libsentencepiece-dev libgoogle-perftools-dev
   bible-kjv bible-kjv-text python3-h5py
 )
 command -v npm >/dev/null 2>&1 || packages+=(npm)

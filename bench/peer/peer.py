@@ -15,6 +15,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import time
 
 import torch
@@ -144,6 +145,7 @@ def decode(args):
     caches = [{"k": torch.zeros(args.batch, args.heads, args.context, head_dim),
                "v": torch.zeros(args.batch, args.heads, args.context, head_dim)} for _ in range(args.layers)]
     prompt = torch.randint(0, args.vocab, (args.batch, args.prompt), generator=gen)
+    model(prompt, caches, 0)  # warm-up (discarded), as attnlab_bench
     start = time.perf_counter()
     logits = model(prompt, caches, 0)[:, -1]
     prefill = time.perf_counter() - start
@@ -154,7 +156,9 @@ def decode(args):
         logits = model(nxt, caches, args.prompt + s)[:, -1]
     seconds = time.perf_counter() - start
     return {"case": "decode", "prefill_tokens_per_s": args.batch * args.prompt / prefill,
-            "ms_per_step": 1e3 * seconds / steps, "tokens_per_s": args.batch * steps / seconds}
+            "ms_per_step": 1e3 * seconds / steps, "tokens_per_s": args.batch * steps / seconds,
+            "kv_bytes_per_seq": 2 * args.layers * args.d_model * args.context * 4,
+            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def gemm(args):

@@ -1,5 +1,7 @@
 #include "infer/decoder.h"
 
+#include <c10/core/InferenceMode.h>
+
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
@@ -56,7 +58,7 @@ Decoder Decoder::from_config(TransformerLM model, const CacheConfig& cache, int6
 }
 
 torch::Tensor Decoder::forward(const torch::Tensor& tokens) {
-  torch::NoGradGuard no_grad;
+  c10::InferenceMode inference;  // no autograd bookkeeping (version counters, views) on the per-token ops
   const int64_t T = tokens.size(1);
   for (size_t l = 0; l < caches_.size(); ++l) {
     const LayerCache* cache = caches_[l].get();

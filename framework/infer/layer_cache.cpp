@@ -27,15 +27,18 @@ void LayerCache::append(const torch::Tensor& keys, const torch::Tensor& values, 
   if (keys_.size(0) != B || keys_.size(1) != H || keys_.size(3) != Dh) {
     throw std::logic_error("LayerCache: appended keys do not match the cache's [B, H, *, Dh]");
   }
-  auto slots = torch::indexing::Slice(size_, size_ + T);
-  using torch::indexing::Slice;
-  keys_.index_put_({Slice(), Slice(), slots}, keys);
-  values_.index_put_({Slice(), Slice(), slots}, values);
-  auto new_positions = torch::arange(pos0, pos0 + T, positions_.options());  // [T]
-  positions_.index_put_({Slice(), Slice(), slots}, new_positions.view({1, 1, T}).expand({B, H, T}));
-  scores_.index_put_({Slice(), Slice(), slots}, 0.0);
-  scores2_.index_put_({Slice(), Slice(), slots}, 0.0);
-  if (history_.defined()) history_.index_put_({Slice(), Slice(), slots}, 0);
+  // In place into the preallocated buffers: views of the next T slots, no reallocation.
+  keys_.narrow(2, size_, T).copy_(keys);
+  values_.narrow(2, size_, T).copy_(values);
+  auto new_positions = positions_.narrow(2, size_, T);  // [B, H, T]
+  if (T == 1) {
+    new_positions.fill_(pos0);
+  } else {
+    new_positions.copy_(torch::arange(pos0, pos0 + T, positions_.options()).view({1, 1, T}));
+  }
+  scores_.narrow(2, size_, T).zero_();
+  scores2_.narrow(2, size_, T).zero_();
+  if (history_.defined()) history_.narrow(2, size_, T).zero_();
   size_ += T;
   next_position_ = pos0 + T;
 }

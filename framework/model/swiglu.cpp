@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "model/projection.h"
+
 namespace attnlab {
 
 namespace nn = torch::nn;
@@ -12,8 +14,8 @@ SwiGLUImpl::SwiGLUImpl(int64_t d_model, int64_t hidden)
       down_proj_(register_module("down_proj", nn::Linear(nn::LinearOptions(hidden, d_model).bias(false)))) {}
 
 torch::Tensor SwiGLUImpl::forward(const torch::Tensor& x) {
-  auto gate_up = gate_up_proj_(x).chunk(2, -1);  // 2 x [B, T, hidden]
-  return down_proj_(torch::silu(gate_up[0]) * gate_up[1]);
+  auto gate_up = project(x, gate_up_proj_->weight).chunk(2, -1);  // 2 x [B, T, hidden]
+  return project(torch::silu(gate_up[0]) * gate_up[1], down_proj_->weight);
 }
 
 int64_t swiglu_hidden_size(int64_t d_model, double ratio) {

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "model/projection.h"
 
 namespace attnlab {
 
@@ -160,7 +161,7 @@ LMOutput TransformerLMImpl::forward(const torch::Tensor& tokens, const ForwardOp
     out.layers[i] = std::move(layer);
   }
   h = final_norm_(h);
-  out.logits = lm_head_ ? lm_head_(h) : torch::nn::functional::linear(h, tok_emb_->weight);  // [B, T, V]
+  out.logits = project(h, lm_head_ ? lm_head_->weight : tok_emb_->weight);  // [B, T, V]
   return out;
 }
 

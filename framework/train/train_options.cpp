@@ -33,6 +33,8 @@ TrainOptions TrainOptions::from_config(const cfg::Node& node) {
   o.checkpoint_every = r.integer("checkpoint_every", o.checkpoint_every);
   o.keep_checkpoints = r.boolean("keep_checkpoints", o.keep_checkpoints);
   o.trainable = r.choice("trainable", o.trainable, {"all", "new"});
+  o.profile_steps = r.integer("profile_steps", o.profile_steps);
+  o.precision = r.choice("precision", o.precision, {"fp32", "bf16"});
   r.finish();
   require(o.steps >= 0, r, "steps", "must be >= 0");
   require(o.batch_size >= 1, r, "batch_size", "must be >= 1");
@@ -46,6 +48,7 @@ TrainOptions TrainOptions::from_config(const cfg::Node& node) {
   require(o.eval_every >= 1, r, "eval_every", "must be >= 1");
   require(o.log_every >= 1, r, "log_every", "must be >= 1");
   require(o.checkpoint_every >= 0, r, "checkpoint_every", "must be >= 0");
+  require(o.profile_steps >= 0, r, "profile_steps", "must be >= 0 (0 = off)");
   return o;
 }
 

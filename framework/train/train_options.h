@@ -26,6 +26,8 @@ struct TrainOptions {
   int64_t log_every = 10;         ///< steps between /train rows (the loss is synced only then)
   int64_t checkpoint_every = 0;   ///< steps between checkpoints; 0 = only at the end
   bool keep_checkpoints = false;  ///< keep every checkpoint, not only the latest
+  int64_t profile_steps = 0;      ///< >0: LibTorch's profiler records this many steps after 5 warm-up steps into <run dir>/profile.json (bench/profile_summary.py reads it)
+  std::string precision = "fp32";  ///< fp32 | bf16: autocast of the forward pass (train/autocast_scope.h)
   std::string trainable = "all";  ///< all | new: with init_from, train only the parameters the checkpoint lacked (e.g. DCP's interaction)
 
   static TrainOptions from_config(const cfg::Node& node);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <torch/csrc/autograd/profiler_legacy.h>
+
 #include <chrono>
 #include <cmath>
 #include <optional>
@@ -10,6 +12,7 @@
 #include "data/batcher.h"
 #include "results/run_store.h"
 #include "run/run_log.h"
+#include "train/autocast_scope.h"
 #include "train/checkpoint.h"
 
 namespace attnlab {
@@ -74,7 +77,8 @@ Trainer::Trainer(TransformerLM model, const data::TokenData& data, TrainOptions 
       seq_len_(train.seq_len > 0 ? train.seq_len : model_->options().ctx),
       schedule_{train.lr, train.min_lr, train.warmup_steps, train.steps},
       optimizer_(make_optimizer(model_, train)),
-      parameters_(trainable_parameters(model_)) {
+      parameters_(trainable_parameters(model_)),
+      precision_(precision_from_name(train.precision)) {
   device_ = parameters_.front().device();
   std::tie(val_x_, val_y_) = data::validation_windows(data.val, seq_len_, eval.max_windows);
   val_x_ = val_x_.to(device_), val_y_ = val_y_.to(device_);
@@ -98,9 +102,13 @@ torch::Tensor Trainer::train_step(double lr, torch::Tensor& grad_norm) {
   for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
   auto [x, y] = data::sample_batch(data_.train, train_.batch_size, seq_len_, seed_, step_);  // [B, T] each
   x = x.to(device_), y = y.to(device_);
-  LMOutput out = model_->forward(x);
-  auto loss = F::cross_entropy(out.logits.reshape({-1, out.logits.size(-1)}), y.reshape(-1));
-  auto objective = out.aux_loss.defined() ? loss + out.aux_loss : loss;
+  torch::Tensor loss, objective;
+  {
+    AutocastScope autocast(precision_, device_);
+    LMOutput out = model_->forward(x);
+    loss = F::cross_entropy(out.logits.reshape({-1, out.logits.size(-1)}).to(torch::kFloat32), y.reshape(-1));
+    objective = out.aux_loss.defined() ? loss + out.aux_loss.to(torch::kFloat32) : loss;
+  }
   optimizer_->zero_grad();
   objective.backward();
   // Global grad norm and clipping without a host sync.
@@ -129,11 +137,21 @@ EvalResult Trainer::run() {
   int64_t interval_steps = 0;
   auto interval_loss = torch::zeros({}, torch::kFloat64).to(device_);  // summed without a host sync
   const int64_t tokens_per_step = train_.batch_size * seq_len_;
+  constexpr int64_t kProfileWarmup = 5;  // steps before the profiled ones (allocator and thread pool warm)
+  const int64_t profile_from = step_ + kProfileWarmup, profile_to = profile_from + train_.profile_steps;
+  std::unique_ptr<torch::autograd::profiler::RecordProfile> profile;
   while (step_ < train_.steps) {
+    if (train_.profile_steps > 0 && step_ == profile_from) {
+      profile = std::make_unique<torch::autograd::profiler::RecordProfile>((run_dir_ / "profile.json").string());
+    }
     const double lr = schedule_.at(step_);
     torch::Tensor grad_norm;
     torch::Tensor loss = train_step(lr, grad_norm);
     ++step_;
+    if (profile && (step_ == profile_to || step_ == train_.steps)) {
+      profile.reset();  // writes the trace
+      log_.line(fmt::format("profiled steps {}..{} into {}", profile_from + 1, step_, (run_dir_ / "profile.json").string()));
+    }
     tokens_ += tokens_per_step;
     interval_tokens += tokens_per_step;
     interval_loss += loss.to(torch::kFloat64);

@@ -11,6 +11,7 @@
 
 #include "data/token_data.h"
 #include "model/transformer_lm.h"
+#include "train/autocast_scope.h"
 #include "train/evaluator.h"
 #include "train/lr_schedule.h"
 #include "train/train_options.h"
@@ -70,6 +71,7 @@ class Trainer {
   LrSchedule schedule_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::vector<torch::Tensor> parameters_;
+  Precision precision_;
   torch::Device device_{torch::kCPU};
   torch::Tensor val_x_, val_y_;  // [N, T] fixed validation windows
   double chars_per_token_ = 1.0;

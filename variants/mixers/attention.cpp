@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "infer/layer_cache.h"
+#include "model/projection.h"
 #include "qk_sources/qk_source_options.h"
 
 namespace attnlab {
@@ -69,24 +70,32 @@ MixerTraits AttentionImpl::traits() const {
 
 torch::Tensor AttentionImpl::score_bias(const MixerInput&) { return {}; }
 
+torch::Tensor AttentionImpl::rope_or_identity(const torch::Tensor& x, int64_t pos0) const {
+  return form_traits_.rope ? rope_.apply(x, pos0) : x;
+}
+
 MixerOutput AttentionImpl::forward(const MixerInput& in) {
   const int64_t B = in.x.size(0), T = in.x.size(1), C = in.x.size(2);
-  torch::Tensor q, k, v;  // [B, T, C] each
+  torch::Tensor q, k, v;  // [B, H, T, Dh] each
   if (in.qk.is_same(in.x)) {
-    auto qkv = qkv_proj_(in.x).chunk(3, -1);
-    q = qkv[0], k = qkv[1], v = qkv[2];
+    // one projection, split into heads by a view; RoPE rotates q and k in one pass
+    auto qkv = project(in.x, qkv_proj_->weight).view({B, T, 3, n_heads_, head_dim_}).permute({2, 0, 3, 1, 4});
+    v = qkv[2];  // [B, H, T, Dh]
+    if (form_traits_.silu_queries) {  // Q = SiLU(H W_Q) before RoPE
+      q = rope_or_identity(torch::silu(qkv[0]), in.pos0);
+      k = rope_or_identity(qkv[1], in.pos0);
+    } else {
+      auto qk = rope_or_identity(qkv.narrow(0, 0, 2), in.pos0);  // [2, B, H, T, Dh]
+      q = qk[0], k = qk[1];
+    }
   } else {
     auto w = qkv_proj_->weight.chunk(3, 0);  // 3 x [C, C]
-    q = F::linear(in.qk, w[0]).expand({B, T, C});
-    k = F::linear(in.qk, w[1]).expand({B, T, C});
-    v = F::linear(in.x, w[2]);
-  }
-  if (form_traits_.silu_queries) q = torch::silu(q);
-  auto heads = [&](const torch::Tensor& t) { return t.reshape({B, T, n_heads_, head_dim_}).transpose(1, 2); };
-  q = heads(q), k = heads(k), v = heads(v);  // [B, H, T, Dh]
-  if (form_traits_.rope) {
-    q = rope_.apply(q, in.pos0);
-    k = rope_.apply(k, in.pos0);
+    auto heads = [&](const torch::Tensor& t) { return t.reshape({B, T, n_heads_, head_dim_}).transpose(1, 2); };
+    auto q_in = F::linear(in.qk, w[0]).expand({B, T, C});
+    if (form_traits_.silu_queries) q_in = torch::silu(q_in);
+    q = rope_or_identity(heads(q_in), in.pos0);
+    k = rope_or_identity(heads(F::linear(in.qk, w[1]).expand({B, T, C})), in.pos0);
+    v = heads(F::linear(in.x, w[2]));
   }
 
   FormOutput mixed;
@@ -94,13 +103,15 @@ MixerOutput AttentionImpl::forward(const MixerInput& in) {
   if (in.cache && !form_traits_.kv_cache) {
     mixed = form_->step(q, k, v, in.cache->state, in.need_stats);
   } else {
-    torch::Tensor future;  // [T, S] or, over a cache, [B, H, T, S]
+    torch::Tensor future;  // [T, S], over a cache [B, H, T, S], or undefined: nothing hidden
     if (in.cache) {
       in.cache->append(k, v, in.pos0);
       k = in.cache->keys();    // [B, H, S, Dh]
       v = in.cache->values();  // [B, H, S, Dh]
-      future = cache_future_mask(torch::arange(in.pos0, in.pos0 + T, in.cache->positions().options()),
-                                 in.cache->positions());
+      if (T > 1) {  // one new query sees every held key (all at or before it): no mask
+        future = cache_future_mask(torch::arange(in.pos0, in.pos0 + T, in.cache->positions().options()),
+                                   in.cache->positions());
+      }
     } else {
       future = causal_future_mask(T, T, q.device());
     }
@@ -111,7 +122,7 @@ MixerOutput AttentionImpl::forward(const MixerInput& in) {
   MixerOutput out;
   out.weights = mixed.weights;
   out.stats.max_abs_score = mixed.max_abs_score;
-  out.y = out_proj_(mixed.y.transpose(1, 2).reshape({B, T, C}));  // [B, T, C]
+  out.y = project(mixed.y.transpose(1, 2).reshape({B, T, C}), out_proj_->weight);  // [B, T, C]
   return out;
 }
 

@@ -43,6 +43,8 @@ class AttentionImpl : public TokenMixerImpl {
 
  private:
   static TokenMixerPtr build(const MixerContext& context, const std::optional<std::string>& form);
+  /// x [..., T, Dh] rotated by RoPE at positions pos0.. when the form uses it, else x.
+  torch::Tensor rope_or_identity(const torch::Tensor& x, int64_t pos0) const;
 
   int64_t n_heads_;
   int64_t head_dim_;

@@ -13,12 +13,21 @@ torch::Tensor AttentionForm::scores(const torch::Tensor& q, const torch::Tensor&
 FormOutput AttentionForm::mix(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                               const torch::Tensor& future, bool need_weights, bool need_stats) const {
   FormOutput out;
+  if (!need_weights && !need_stats) {
+    out.y = fused(q, k, v, future);  // [B, H, T, Dh] or undefined
+    if (out.y.defined()) return out;
+  }
   auto s = scores(q, k);  // [B, H, T, S]
-  if (need_stats) out.max_abs_score = s.detach().masked_fill(future, 0.0).abs().max();
+  if (need_stats) out.max_abs_score = hide_future(s.detach(), future, 0.0).abs().max();
   auto weights = weigh(s, future);  // [B, H, T, S]
   out.y = torch::matmul(weights, v);  // [B, H, T, Dh]
   if (need_weights) out.weights = weights;
   return out;
+}
+
+torch::Tensor AttentionForm::fused(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&,
+                                   const torch::Tensor&) const {
+  return {};
 }
 
 FormOutput AttentionForm::step(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&,
@@ -38,8 +47,12 @@ torch::Tensor causal_future_mask(int64_t T, int64_t S, const torch::Device& devi
   return key_pos > query_pos;                                   // [T, S]
 }
 
+torch::Tensor hide_future(const torch::Tensor& x, const torch::Tensor& future, double value) {
+  return future.defined() ? x.masked_fill(future, value) : x;
+}
+
 torch::Tensor masked_softmax(const torch::Tensor& scores, const torch::Tensor& future) {
-  return torch::softmax(scores.masked_fill(future, -INFINITY), -1);
+  return torch::softmax(hide_future(scores, future, -INFINITY), -1);
 }
 
 torch::Tensor normalise_rows(const torch::Tensor& w, double eps) { return w / (w.sum(-1, true) + eps); }

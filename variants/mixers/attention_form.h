@@ -39,10 +39,17 @@ class AttentionForm {
   virtual torch::Tensor scores(const torch::Tensor& q, const torch::Tensor& k) const;
 
   /// Mixing weights [B, H, T, S] from scores; `future` ([T, S] or [B, H, T, S]) is true where a key
-  /// must not be seen (its weight is exactly 0).
+  /// must not be seen (its weight is exactly 0). Undefined `future`: every key is visible (one new
+  /// query over a KV cache); every form must accept it (hide_future() does).
   virtual torch::Tensor weigh(const torch::Tensor& scores, const torch::Tensor& future) const = 0;
 
-  /// Parallel form: y = weigh(scores(q, k), future) v, v: [B, H, S, Dh].
+  /// A fused kernel for y = weigh(scores(q, k), future) v when neither weights nor statistics are
+  /// asked for: returns y [B, H, T, Dh], or an undefined tensor when the form, device or LibTorch
+  /// version has none (the default). Must equal the unfused path up to floating-point rounding.
+  virtual torch::Tensor fused(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                              const torch::Tensor& future) const;
+  /// Parallel form: y = weigh(scores(q, k), future) v, v: [B, H, S, Dh]; through fused() when it
+  /// offers a kernel and neither weights nor statistics are needed.
   FormOutput mix(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& future,
                  bool need_weights, bool need_stats) const;
 
@@ -64,6 +71,8 @@ Registry<FormFactory>& attention_form_registry();
 /// first one sits at key index S - T (the usual causal mask when S == T).
 torch::Tensor causal_future_mask(int64_t T, int64_t S, const torch::Device& device);
 
+/// x with the future entries set to `value`; x itself when `future` is undefined (nothing hidden).
+torch::Tensor hide_future(const torch::Tensor& x, const torch::Tensor& future, double value);
 /// softmax over visible keys (shared by the softmax and non-approximate forms). [.., T, S].
 torch::Tensor masked_softmax(const torch::Tensor& scores, const torch::Tensor& future);
 

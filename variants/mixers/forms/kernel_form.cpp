@@ -10,7 +10,7 @@ FormTraits KernelForm::traits() const {
 }
 
 torch::Tensor KernelForm::weigh(const torch::Tensor& scores, const torch::Tensor& future) const {
-  auto a = kernel(scores).masked_fill(future, 0.0);  // [B, H, T, S]
+  auto a = hide_future(kernel(scores), future, 0.0);  // [B, H, T, S]
   return a / a.sum(-1, true);
 }
 

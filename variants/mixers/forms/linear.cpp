@@ -3,7 +3,7 @@
 namespace attnlab::forms {
 
 torch::Tensor LinearForm::weigh(const torch::Tensor& scores, const torch::Tensor& future) const {
-  auto w = scores.masked_fill(future, 0.0);  // [B, H, T, S]
+  auto w = hide_future(scores, future, 0.0);  // [B, H, T, S]
   return abs_sum_ ? w / (w.abs().sum(-1, true) + eps_) : w;
 }
 
