@@ -73,6 +73,7 @@ DecodeBenchRow measure(TrainedRun& run, const std::string& policy, double ratio,
     auto next = logits.argmax(-1).unsqueeze(1);  // [B, 1] greedy
     logits = decoder.step(next);
     row.kv_bytes_peak = std::max(row.kv_bytes_peak, decoder.memory_bytes() / batch);
+    row.bookkeeping_bytes_peak = std::max(row.bookkeeping_bytes_peak, decoder.bookkeeping_bytes() / batch);
     cache_tokens += decoder.max_cache_size();
   }
   const double seconds = seconds_since(start);
@@ -142,9 +143,10 @@ std::vector<DecodeBenchRow> run_decode_bench(const DecodeBenchOptions& options, 
       out << fmt::format(
           "{{\"run\": \"{}\", \"batch\": {}, \"context\": {}, \"policy\": \"{}\", \"prefill_tokens_per_s\": {}, "
           "\"ms_per_step\": {}, \"tokens_per_s\": {}, \"policy_ms_per_step\": {}, \"mean_cache_tokens\": {}, "
-          "\"kv_bytes_end\": {}, \"kv_bytes_peak\": {}, \"peak_rss_mib\": {}}}\n",
+          "\"kv_bytes_end\": {}, \"kv_bytes_peak\": {}, \"bookkeeping_bytes_peak\": {}, \"peak_rss_mib\": {}}}\n",
           row.run, row.batch, row.context, row.policy, row.prefill_tokens_per_s, row.ms_per_step, row.tokens_per_s,
-          row.policy_ms_per_step, row.mean_cache_tokens, row.kv_bytes_end, row.kv_bytes_peak, row.peak_rss_mib);
+          row.policy_ms_per_step, row.mean_cache_tokens, row.kv_bytes_end, row.kv_bytes_peak,
+          row.bookkeeping_bytes_peak, row.peak_rss_mib);
     }
   } else {
     out << fmt::format("decode benchmark: prompt {} tokens, greedy steps to the context, ratio {} for evicting "

@@ -32,6 +32,7 @@ struct DecodeBenchRow {
   double policy_ms_per_step = 0;    ///< of ms_per_step: time in the policy's observe + compress
   int64_t kv_bytes_end = 0;         ///< decoding memory per sequence after the last step
   int64_t kv_bytes_peak = 0;        ///< its maximum over the steps
+  int64_t bookkeeping_bytes_peak = 0;  ///< per sequence: the caches' positions, scores, token history (max over steps)
   double mean_cache_tokens = 0;     ///< tokens per head of the fullest KV layer, averaged over the steps
   double peak_rss_mib = 0;          ///< the process's peak resident memory after this setting (monotonic:
                                     ///< meaningful per setting only when a process runs one setting)

@@ -90,8 +90,9 @@ def main(path):
 
     if by["memory"]:
         print("| context | attnlab full: KV bytes | peak RSS MiB | ms/step | scissorhands r5: KV bytes (peak) "
-              "| KV ratio | peak RSS MiB | peer: KV bytes | peak RSS MiB | ms/step |")
-        print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+              "| KV ratio | + bookkeeping bytes | (KV + bookkeeping) ratio | peak RSS MiB | peer: KV bytes | peak RSS MiB "
+              "| ms/step |")
+        print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         contexts = sorted({r["row"]["context"] for r in by["memory"] if r["side"] == "attnlab"})
         for c in contexts:
             full = next(r["row"] for r in by["memory"] if r["side"] == "attnlab" and r["policy"] == "full"
@@ -101,6 +102,8 @@ def main(path):
             peer = [r["row"] for r in by["memory"] if r["side"] == "peer"][contexts.index(c)]
             print(f"| {c} | {full['kv_bytes_peak']} | {full['peak_rss_mib']:.0f} | {full['ms_per_step']:.3f} "
                   f"| {sh['kv_bytes_peak']} | **{sh['kv_bytes_peak'] / full['kv_bytes_peak']:.3f}** "
+                  f"| {sh['bookkeeping_bytes_peak']} "
+                  f"| {(sh['kv_bytes_peak'] + sh['bookkeeping_bytes_peak']) / (full['kv_bytes_peak'] + full['bookkeeping_bytes_peak']):.3f} "
                   f"| {sh['peak_rss_mib']:.0f} | {peer['kv_bytes_per_seq']} | {peer['peak_rss_mib']:.0f} "
                   f"| {peer['ms_per_step']:.3f} |")
         print()

@@ -114,6 +114,14 @@ int64_t Decoder::memory_bytes() const {
   return bytes;
 }
 
+int64_t Decoder::bookkeeping_bytes() const {
+  int64_t bytes = 0;
+  for (const auto& cache : caches_) {
+    if (cache) bytes += cache->bookkeeping_bytes();
+  }
+  return bytes;
+}
+
 int64_t Decoder::max_cache_size() const {
   int64_t size = 0;
   for (size_t l = 0; l < caches_.size(); ++l) {

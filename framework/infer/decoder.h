@@ -53,6 +53,8 @@ class Decoder {
   /// Bytes of decoding memory held now, all layers and batch rows: keys + values of the KV layers
   /// (LayerCache::kv_bytes) plus the recurrent states.
   int64_t memory_bytes() const;
+  /// Bytes of the caches' per-token bookkeeping (LayerCache::bookkeeping_bytes), all layers.
+  int64_t bookkeeping_bytes() const;
   /// The largest number of tokens any head of any KV layer holds now (0 without KV layers).
   int64_t max_cache_size() const;
   /// The layer's cache, or null for a layer that decodes without one.

@@ -18,7 +18,7 @@ void LayerCache::append(const torch::Tensor& keys, const torch::Tensor& values, 
     positions_ = torch::empty({B, H, capacity_}, index_options);
     scores_ = torch::zeros({B, H, capacity_}, keys.options().dtype(torch::kFloat32));
     scores2_ = torch::zeros({B, H, capacity_}, keys.options().dtype(torch::kFloat32));
-    if (history_width_ > 0) history_ = torch::zeros({B, H, capacity_, history_width_}, keys.options().dtype(torch::kUInt8));
+    if (history_width_ > 0) history_ = torch::zeros({B, H, capacity_, history_width_}, keys.options().dtype(torch::kBool));
   }
   if (size_ + T > capacity_) {
     throw std::logic_error("LayerCache overflow: " + std::to_string(size_) + " held + " + std::to_string(T) +
@@ -44,17 +44,19 @@ void LayerCache::append(const torch::Tensor& keys, const torch::Tensor& values, 
 }
 
 void LayerCache::keep(const torch::Tensor& index) {
-  using torch::indexing::Slice;
   const int64_t kept = index.size(2);
   if (kept > size_) throw std::logic_error("LayerCache::keep: more slots kept than held");
+  const int64_t B = index.size(0), H = index.size(1);
+  // rows of the [B * H * capacity, D] view of a 4-D buffer: one contiguous row per kept slot
+  auto rows = (index + torch::arange(B * H, index.options()).mul_(capacity_).view({B, H, 1})).reshape(-1);
   auto gather_rows = [&](torch::Tensor& buffer) {
-    auto filled = buffer.index({Slice(), Slice(), Slice(0, size_)});
     if (buffer.dim() == 4) {
-      auto picked = filled.gather(2, index.unsqueeze(-1).expand({-1, -1, -1, buffer.size(3)}));
-      buffer.index_put_({Slice(), Slice(), Slice(0, kept)}, picked);
+      const int64_t D = buffer.size(3);
+      auto picked = buffer.view({B * H * capacity_, D}).index_select(0, rows);  // [B * H * kept, D]
+      buffer.narrow(2, 0, kept).copy_(picked.view({B, H, kept, D}));
     } else {
-      auto picked = filled.gather(2, index);
-      buffer.index_put_({Slice(), Slice(), Slice(0, kept)}, picked);
+      auto picked = buffer.narrow(2, 0, size_).gather(2, index);  // [B, H, kept]
+      buffer.narrow(2, 0, kept).copy_(picked);
     }
   };
   gather_rows(keys_);
@@ -101,6 +103,14 @@ int64_t LayerCache::kv_bytes() const {
 int64_t LayerCache::allocated_bytes() const {
   if (!allocated()) return 0;
   return (keys_.numel() + values_.numel()) * keys_.element_size();
+}
+
+int64_t LayerCache::bookkeeping_bytes() const {
+  if (!allocated()) return 0;
+  const int64_t per_token = keys_.size(0) * keys_.size(1) *
+                            (positions_.element_size() + scores_.element_size() + scores2_.element_size() +
+                             (history_.defined() ? history_width_ * history_.element_size() : 0));
+  return per_token * size_;
 }
 
 int64_t LayerCache::state_bytes() const {

@@ -46,7 +46,7 @@ class LayerCache {
   /// which a token was pivotal). Call before the first append; the buffer is allocated with the
   /// keys, zeroed for appended tokens and gathered by keep(). std::logic_error once allocated.
   void reserve_token_history(int64_t width);
-  /// [B, H, S, width] uint8 view of the filled slots; undefined unless reserved.
+  /// [B, H, S, width] bool view of the filled slots; undefined unless reserved.
   torch::Tensor token_history() const;
   /// Width of the token history (0 = none).
   int64_t history_width() const { return history_width_; }
@@ -61,6 +61,10 @@ class LayerCache {
   int64_t kv_bytes() const;
   /// Bytes allocated for keys + values (capacity tokens).
   int64_t allocated_bytes() const;
+  /// Bytes of the per-token bookkeeping of the held tokens: positions, the two score rows and the
+  /// token history (scissorhands: `width` bytes per token and head), which eviction costs on top
+  /// of kv_bytes().
+  int64_t bookkeeping_bytes() const;
 
   /// Recurrent state of linear-time mixers (e.g. Σ φ(k) vᵀ [B, H, Dh, Dh] and Σ φ(k) [B, H, Dh]);
   /// the mixer owns its meaning. Empty for attention-like mixers.
@@ -79,7 +83,7 @@ class LayerCache {
   torch::Tensor scores_;     // [B, H, capacity] float32
   torch::Tensor scores2_;    // [B, H, capacity] float32
   int64_t history_width_ = 0;
-  torch::Tensor history_;    // [B, H, capacity, history_width] uint8, when reserved
+  torch::Tensor history_;    // [B, H, capacity, history_width] bool, when reserved
 };
 
 /// Causal mask for attention over a cache: true where key slot s is in the future of query t.

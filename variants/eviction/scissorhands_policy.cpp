@@ -18,6 +18,12 @@ void ScissorhandsPolicy::prepare(LayerCache& cache) const { cache.reserve_token_
 
 void ScissorhandsPolicy::observe(LayerCache& cache, const torch::Tensor& weights) {
   const int64_t T = weights.size(2);
+  if (T == 1) {  // a decoding step: its query attends every held token, so the threshold is 1 / size
+    const int64_t column = (cache.next_position() - 1) % window_;
+    auto history_column = cache.token_history().select(3, column);                       // [B, H, S] bool
+    at::gt_out(history_column, weights.select(2, 0), 1.0 / static_cast<double>(cache.size()));  // pivotal, in place
+    return;
+  }
   const int64_t n = std::min(T, window_);  // earlier queries of a long prefill fall out of the window
   auto positions = cache.positions();                                                         // [B, H, S]
   auto query_pos = torch::arange(cache.next_position() - n, cache.next_position(), positions.options());  // [n]
@@ -25,7 +31,7 @@ void ScissorhandsPolicy::observe(LayerCache& cache, const torch::Tensor& weights
   auto attended = (positions.unsqueeze(2) <= query_pos.view({1, 1, n, 1})).sum(-1, true);   // [B, H, n, 1]
   auto pivotal = w > attended.to(w.scalar_type()).reciprocal();                               // [B, H, n, S]
   auto columns = query_pos.remainder(window_);                                                // [n]
-  cache.token_history().index_copy_(3, columns, pivotal.permute({0, 1, 3, 2}).to(torch::kUInt8));  // [B, H, S, w]
+  cache.token_history().index_copy_(3, columns, pivotal.permute({0, 1, 3, 2}));  // [B, H, S, w]
 }
 
 int64_t ScissorhandsPolicy::drop(int64_t budget) const {
