@@ -49,10 +49,10 @@ PY
 }
 
 # The peer runs twice: with PyTorch's defaults (intra-op threads = cores, OpenBLAS threads = cores:
-# what a nanoGPT-style script gets) and "matched" to attnlab's thread policy (intra-op = cores,
-# OpenBLAS 1), so the ratio at matched threads isolates the code from the thread policy.
+# what a nanoGPT-style script gets) and "matched" to attnlab's thread policy (intra-op 1, OpenBLAS
+# threads = cores), so the ratio at matched threads isolates the code from the thread policy.
 peer_env() {  # default|matched -> env assignments
-  if [ "$1" = matched ]; then echo "OPENBLAS_NUM_THREADS=1"; else echo "ATTNLAB_PEER_DEFAULT=1"; fi
+  if [ "$1" = matched ]; then echo "OPENBLAS_NUM_THREADS=$(nproc) ATTNLAB_PEER_THREADS=1"; else echo "ATTNLAB_PEER_THREADS=0"; fi
 }
 
 peer_train() {  # model seq policy -> tokens/s (median step time after 10 warm-up steps)

@@ -190,7 +190,8 @@ def main():
     p.add_argument("--size", type=int, default=1024)
     p.add_argument("--threads", type=int, default=0)
     args = p.parse_args()
-    torch.set_num_threads(args.threads if args.threads > 0 else os.cpu_count())
+    threads = args.threads or int(os.environ.get("ATTNLAB_PEER_THREADS", "0"))  # bench/run.sh sets the env
+    torch.set_num_threads(threads if threads > 0 else os.cpu_count())
     result = {"train": train, "decode": decode, "gemm": gemm}[args.case](args)
     result["threads"] = torch.get_num_threads()
     print(json.dumps(result))

@@ -203,10 +203,15 @@ RunStore RunStore::create(const std::string& path, const RunInfo& info) {
   h5::silence_errors();
   if (std::filesystem::exists(path))
     throw UserError(fmt::format("{}: already exists (a run file is never overwritten)", path));
+  // Built under a temporary name and renamed once its attributes and tables are on disk, so a
+  // process killed while creating it leaves no run file rather than an unreadable one.
+  const std::string part = path + ".part";
+  std::error_code ignored;
+  std::filesystem::remove(part, ignored);  // a creation killed before its rename
   auto state = std::make_unique<State>();
   state->path = path;
   try {
-    state->file = H5::H5File(path, H5F_ACC_EXCL, H5::FileCreatPropList::DEFAULT, h5::file_access());
+    state->file = H5::H5File(part, H5F_ACC_EXCL, H5::FileCreatPropList::DEFAULT, h5::file_access());
   } catch (const H5::Exception& e) {
     throw UserError(fmt::format("{}: cannot create run file ({})", path, h5::message(e)));
   }
@@ -232,6 +237,9 @@ RunStore RunStore::create(const std::string& path, const RunInfo& info) {
   store.define_table(kTrainTable, train_columns());
   store.define_table(kEvalTable, eval_columns());
   store.flush();
+  std::error_code error;
+  std::filesystem::rename(part, path, error);
+  if (error) throw UserError(fmt::format("{}: cannot create run file ({})", path, error.message()));
   return store;
 }
 

@@ -181,17 +181,22 @@ EvalResult resume_run(const fs::path& run_dir, const std::string& console_prefix
 }
 
 std::string configure_threads(int64_t threads) {
-  int64_t intra = threads > 0 ? threads : std::max<int64_t>(1, std::thread::hardware_concurrency());
+  int64_t cores = threads > 0 ? threads : std::max<int64_t>(1, std::thread::hardware_concurrency());
   if (const char* from_launcher = std::getenv("ATTNLAB_THREADS"); threads == 0 && from_launcher) {
-    intra = std::max<int64_t>(1, std::atoll(from_launcher));  // a parallel sweep divides the cores
+    cores = std::max<int64_t>(1, std::atoll(from_launcher));  // a parallel sweep divides the cores
   }
-  torch::set_num_threads(static_cast<int>(intra));
-  // LibTorch parallelises around BLAS calls with OpenMP; OpenBLAS's own pool would oversubscribe the cores.
+  // Matrix products dominate: OpenBLAS gets the cores and LibTorch's OpenMP pool one thread. On 2
+  // cores this trains 30% faster than the reverse, and both pools at 2 threads fight (-45%)
+  // (bench/threads.sh, bench/RESULTS.md). ATTNLAB_INTRA_THREADS / ATTNLAB_BLAS_THREADS override.
+  auto from_env = [](const char* name, int64_t fallback) {
+    const char* value = std::getenv(name);
+    return value ? std::max<int64_t>(1, std::atoll(value)) : fallback;
+  };
+  torch::set_num_threads(static_cast<int>(from_env("ATTNLAB_INTRA_THREADS", 1)));
   int blas_threads = -1;
   using SetThreads = void (*)(int);
   using GetThreads = int (*)();
-  const char* blas_env = std::getenv("ATTNLAB_BLAS_THREADS");
-  const int wanted_blas = blas_env ? std::max(1, std::atoi(blas_env)) : 1;
+  const int wanted_blas = static_cast<int>(from_env("ATTNLAB_BLAS_THREADS", cores));
   if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(wanted_blas);
   if (auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"))) blas_threads = get();
   return fmt::format("intra={} inter={} blas={}", torch::get_num_threads(), torch::get_num_interop_threads(),

@@ -25,7 +25,9 @@ EvalResult execute_run(const RunPlan& plan, const std::filesystem::path& run_dir
 /// Continues the run in `run_dir` from its checkpoint (config read from run_dir/config.yaml).
 EvalResult resume_run(const std::filesystem::path& run_dir, const std::string& console_prefix = "");
 
-/// Sets LibTorch's intra-op threads (0 = hardware cores) and returns "intra=N inter=M blas=K".
+/// Gives the process `threads` cores (0 = all, or $ATTNLAB_THREADS from a parallel sweep): OpenBLAS
+/// threads = cores, LibTorch intra-op threads = 1 (measured best on 2 cores; $ATTNLAB_BLAS_THREADS
+/// and $ATTNLAB_INTRA_THREADS override). Returns "intra=N inter=M blas=K".
 std::string configure_threads(int64_t threads);
 
 /// Resolves `device: auto|cpu|cuda` (auto: cuda when available); UserError if cuda is asked for and absent.

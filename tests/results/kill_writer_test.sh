@@ -12,7 +12,7 @@ for i in 1 2 3 4 5; do
   flush_every=$((RANDOM % 20 + 1))
   "$writer" "$dir/run$i.h5" "$flush_every" "$dir/progress$i.txt" &
   pid=$!
-  for _ in $(seq 200); do [ -s "$dir/progress$i.txt" ] && break; sleep 0.05; done  # created and flushed once
+  for _ in $(seq 1200); do [ -s "$dir/progress$i.txt" ] && break; sleep 0.05; done  # created and flushed once (a loaded machine may take seconds)
   sleep "0.$((RANDOM % 60 + 20))"
   kill -9 "$pid"
   wait "$pid" 2>/dev/null
