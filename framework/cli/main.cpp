@@ -1,4 +1,6 @@
 #include <CLI/CLI.hpp>
+
+#include <csignal>
 #include <c10/util/Exception.h>
 
 #include <filesystem>
@@ -23,6 +25,9 @@ void warn_if_reference_blas() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A full disk or a file-size limit (ulimit -f) must fail the write that hits it, with an error
+  // message, not kill the process with SIGXFSZ before it can record anything.
+  std::signal(SIGXFSZ, SIG_IGN);
   attnlab::register_builtin_variants();
   warn_if_reference_blas();
   CLI::App app{"attnlab: train and compare attention ablations (see README.md)"};
