@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   cmd->add_option("--rounds", decode.rounds, "interleaved repetitions (medians reported)")->capture_default_str();
   cmd->add_option("--profile", decode.profile, "write a LibTorch profiler trace of the rounds (bench/profile_summary.py)");
   cmd->add_flag("--jsonl", decode.jsonl, "one JSON object per setting instead of a Markdown table");
-  cmd->add_option("--threads", decode.threads, "intra-op threads (0 = one per core)")->capture_default_str();
+  cmd->add_option("--threads", decode.threads, "cores (0 = all; OpenBLAS gets them, the intra-op pool 1)")->capture_default_str();
   cmd->footer("Example:\n  attnlab_bench decode runs/scissorhands_base/default/<ts> --batch 1,8 --contexts 256 "
               "--policies full,scissorhands --ratio 5");
   int code = 0;

@@ -153,13 +153,13 @@ std::vector<DecodeBenchRow> run_decode_bench(const DecodeBenchOptions& options, 
                        "policies, medians of {} interleaved rounds\n\n",
                        options.prompt, options.ratio, options.rounds);
     out << "| run | batch | context | policy | prefill tok/s | decode ms/step | decode tok/s | policy ms/step | "
-           "mean cache tokens | KV bytes/seq (end) | KV bytes/seq (peak) | peak RSS MiB |\n";
-    out << "| :--- | ---: | ---: | :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+           "mean cache tokens | KV bytes/seq (end) | KV bytes/seq (peak) | bookkeeping bytes/seq (peak) | peak RSS MiB |\n";
+    out << "| :--- | ---: | ---: | :--- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
     for (const auto& row : rows) {
-      out << fmt::format("| {} | {} | {} | {} | {:.0f} | {:.3f} | {:.0f} | {:.3f} | {:.1f} | {} | {} | {:.1f} |\n",
+      out << fmt::format("| {} | {} | {} | {} | {:.0f} | {:.3f} | {:.0f} | {:.3f} | {:.1f} | {} | {} | {} | {:.1f} |\n",
                          row.run, row.batch, row.context, row.policy, row.prefill_tokens_per_s, row.ms_per_step,
                          row.tokens_per_s, row.policy_ms_per_step, row.mean_cache_tokens, row.kv_bytes_end,
-                         row.kv_bytes_peak, row.peak_rss_mib);
+                         row.kv_bytes_peak, row.bookkeeping_bytes_peak, row.peak_rss_mib);
     }
   }
   out << std::flush;

@@ -17,7 +17,7 @@ struct DecodeBenchOptions {
   double ratio = 5.0;                                    ///< compression ratio of every evicting policy
   int64_t prompt = 32;                                   ///< prefill length
   int64_t rounds = 3;                                    ///< interleaved repetitions
-  int64_t threads = 0;                                   ///< intra-op threads (0 = one per core)
+  int64_t threads = 0;                                   ///< cores (0 = all): configure_threads() in run/run_job.h
   std::string profile;                                   ///< non-empty: LibTorch profiler trace of the rounds (JSON)
   bool jsonl = false;                                    ///< one JSON object per row instead of Markdown
 };

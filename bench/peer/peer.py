@@ -9,7 +9,7 @@ with a fused gate/up projection, AdamW with weight decay on matrices, gradient c
   peer.py gemm   --size 1024
 
 Each prints one JSON line. Training and decoding use random token ids: throughput does not depend
-on the text. Threads: torch.set_num_threads(--threads) (0 = one per core), like attnlab.
+on the text. Threads: torch.set_num_threads(--threads, else $ATTNLAB_PEER_THREADS; 0 = one per core).
 """
 import argparse
 import json

@@ -19,7 +19,7 @@ struct RunConfig {
   EvalOptions eval;
   int64_t seed = 1337;
   std::string device = "auto";   ///< auto | cpu | cuda
-  int64_t threads = 0;           ///< intra-op threads; 0 = one per core (divided among parallel jobs)
+  int64_t threads = 0;           ///< cores for the process (0 = all, divided among parallel jobs); see configure_threads()
   std::string out_dir = "runs";  ///< run directories go to <out_dir>/<experiment>/<timestamp>
   std::string init_from;         ///< a run directory or checkpoint whose weights start this run ("" = none)
 
