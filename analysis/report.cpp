@@ -8,6 +8,7 @@
 #include <fstream>
 #include <ostream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 
 namespace attnlab::analysis {
@@ -19,12 +20,6 @@ constexpr const char* kStyle = R"(body{font-family:system-ui,sans-serif;margin:2
 table{border-collapse:collapse;margin:1em 0}caption{text-align:left;font-weight:bold;margin-bottom:.4em}
 th,td{border-bottom:1px solid #ddd;padding:.3em .7em;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}
 th{border-bottom:2px solid #444}.note,.meta{color:#555;font-size:.9em}.warnings{color:#a40}svg{display:block;margin:1em 0})";
-
-void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream file(path, std::ios::binary);
-  file << text;
-  if (!file) throw UserError(path.string() + ": cannot write");
-}
 
 std::string now_text() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -95,12 +90,12 @@ void write_report(const Report& report, const std::string& out_dir) {
   fs::create_directories(out_dir, error);
   if (error) throw UserError(out_dir + ": cannot create the report directory (" + error.message() + ")");
   const fs::path dir(out_dir);
-  write_file(dir / "report.md", render_markdown(report));
+  write_file_atomic(dir / "report.md", render_markdown(report));
   for (size_t i = 0; i < report.tables.size(); ++i)
-    write_file(dir / (i == 0 ? std::string("report.csv") : "report_" + report.tables[i].name + ".csv"),
+    write_file_atomic(dir / (i == 0 ? std::string("report.csv") : "report_" + report.tables[i].name + ".csv"),
                to_csv(report.tables[i]));
-  write_file(dir / "report.tex", render_latex(report));
-  write_file(dir / "report.html", render_html(report));
+  write_file_atomic(dir / "report.tex", render_latex(report));
+  write_file_atomic(dir / "report.html", render_html(report));
 }
 
 std::string default_out_dir(const std::vector<std::string>& paths) {

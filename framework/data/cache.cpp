@@ -45,22 +45,5 @@ std::string read_file(const std::filesystem::path& path, const std::string& what
   return buffer.str();
 }
 
-void write_file_atomic(const std::filesystem::path& path, const std::string& bytes) {
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
-  std::filesystem::path tmp = path;
-  tmp += ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + tmp.string() + ": " + std::strerror(errno));
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(tmp, ignored);
-      throw std::runtime_error("error while writing " + tmp.string());
-    }
-  }
-  std::filesystem::rename(tmp, path);
-}
 
 }  // namespace attnlab::data

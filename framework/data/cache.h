@@ -1,6 +1,6 @@
 #pragma once
 /// On-disk cache helpers shared by the tokenizers and the token streams:
-/// content hashes for cache keys, whole-file reads and atomic writes.
+/// content hashes for cache keys and whole-file reads (atomic writes: core/atomic_file.h).
 
 #include <cstdint>
 #include <filesystem>
@@ -25,9 +25,5 @@ class Hasher {
 
 /// The whole file as bytes; UserError "<what>: cannot read <path>" when it cannot be opened.
 std::string read_file(const std::filesystem::path& path, const std::string& what = "file");
-
-/// Writes `bytes` to `<path>.tmp.<pid>` and renames it over `path` (parent folders created),
-/// so readers never see a half-written file. Throws std::runtime_error on I/O failure.
-void write_file_atomic(const std::filesystem::path& path, const std::string& bytes);
 
 }  // namespace attnlab::data

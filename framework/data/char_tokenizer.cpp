@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/cache.h"
 #include "data/utf8.h"

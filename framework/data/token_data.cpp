@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/cache.h"
 #include "data/utf8.h"

@@ -145,8 +145,12 @@ LMOutput TransformerLMImpl::forward(const torch::Tensor& tokens, const ForwardOp
   auto h = tok_emb_(tokens);  // [B, T, C]
   std::vector<torch::Tensor> qk = qk_from_embedding(h, fwd);  // per layer [B|1, T, C] or undefined
   out.layers.resize(blocks_.size());
+  if (fwd.hidden) fwd.hidden->push_back(h);
   for (size_t i = 0; i < blocks_.size(); ++i) {
-    if (skipped(fwd, i)) continue;
+    if (skipped(fwd, i)) {
+      if (fwd.hidden) fwd.hidden->push_back(h);
+      continue;
+    }
     MixerInput in;
     in.qk = qk[i];
     in.pos0 = fwd.pos0;
@@ -155,6 +159,7 @@ LMOutput TransformerLMImpl::forward(const torch::Tensor& tokens, const ForwardOp
     in.cache = fwd.caches.empty() ? nullptr : fwd.caches[i];
     MixerOutput layer = blocks_[i]->forward(h, std::move(in));
     h = std::move(layer.y);
+    if (fwd.hidden) fwd.hidden->push_back(h);
     if (layer.stats.aux_loss.defined()) {
       out.aux_loss = out.aux_loss.defined() ? out.aux_loss + layer.stats.aux_loss : layer.stats.aux_loss;
     }

@@ -22,6 +22,7 @@ struct ForwardOptions {
   bool need_stats = false;                ///< ask every mixer for MixerStats
   std::vector<bool> skip_layers;          ///< layers whose block is bypassed (empty = none)
   std::vector<LayerCache*> caches;        ///< one per layer during incremental decoding (empty = none)
+  std::vector<torch::Tensor>* hidden = nullptr;  ///< when set, receives the residual stream [B, T, C]: the embedding, then each layer's output (L + 1 tensors)
 };
 
 struct LMOutput {

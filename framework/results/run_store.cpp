@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -308,6 +309,10 @@ void RunStore::set_attribute(const std::string& name, const Value& value) {
   });
 }
 
+std::optional<Value> RunStore::attribute(const std::string& name) const {
+  return state_->guarded("reading an attribute", [&] { return h5::read_attribute(state_->file.openGroup("/"), name); });
+}
+
 void RunStore::flush() {
   state_->guarded("flushing", [&] {
     state_->write_pending();
@@ -326,6 +331,36 @@ void RunStore::mark_failed(const std::string& error) {
   set_attribute(attr::kError, error);
   set_attribute(attr::kFinishedAt, now_iso8601());
   flush();
+}
+
+size_t RunStore::discard_rows_after(int64_t step) {
+  State& s = *state_;
+  size_t dropped = 0;
+  s.guarded("dropping rows after a resume point", [&] {
+    for (auto& [group_path, table] : s.tables) {
+      const auto column = std::find_if(table.columns.begin(), table.columns.end(), [](const Column& c) {
+        return c.name == "step" && c.type == ColumnType::Int64;
+      });
+      if (column == table.columns.end()) continue;
+      const size_t index = static_cast<size_t>(column - table.columns.begin());
+      const auto before = table.pending.size();
+      table.pending.erase(std::remove_if(table.pending.begin(), table.pending.end(),
+                                         [&](const auto& row) { return std::get<int64_t>(row[index]) > step; }),
+                          table.pending.end());
+      dropped += before - table.pending.size();
+      if (table.rows_on_disk == 0) continue;
+      std::vector<int64_t> steps(table.rows_on_disk);
+      table.datasets[index].read(steps.data(), H5::PredType::NATIVE_INT64);
+      hsize_t keep = 0;
+      while (keep < steps.size() && steps[keep] <= step) ++keep;
+      if (keep == table.rows_on_disk) continue;
+      for (auto& dataset : table.datasets) dataset.extend(&keep);
+      dropped += table.rows_on_disk - keep;
+      table.rows_on_disk = keep;
+    }
+    s.file.flush(H5F_SCOPE_GLOBAL);
+  });
+  return dropped;
 }
 
 const std::string& RunStore::path() const { return state_->path; }

@@ -7,6 +7,7 @@
 /// `running` and every row up to the last flush intact. The layout is docs/results-schema.md.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,12 +53,20 @@ class RunStore {
   void append(const std::string& group_path, const std::vector<Value>& row);
   /// Writes (or replaces) a scalar attribute on "/" (written to disk at the next flush).
   void set_attribute(const std::string& name, const Value& value);
+  /// A scalar attribute on "/" (as last written), or nullopt when absent.
+  std::optional<Value> attribute(const std::string& name) const;
   /// Writes buffered rows and calls H5Fflush: everything so far survives a kill -9.
   void flush();
   /// status=completed, finished_at=now, flush.
   void mark_completed();
   /// status=failed, error=`error`, finished_at=now, flush.
   void mark_failed(const std::string& error);
+
+  /// Drops the rows of every table with an int64 `step` column whose step is after `step`, on
+  /// disk and buffered (rows are appended in step order). A resumed run calls it with its
+  /// checkpoint's step, so the rows a killed process logged after that checkpoint are replaced by
+  /// the resumed run's rather than duplicated. Returns the number of rows dropped.
+  size_t discard_rows_after(int64_t step);
 
   /// Path of the file.
   const std::string& path() const;

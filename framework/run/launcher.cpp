@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -19,8 +20,10 @@
 #include "config/override.h"
 #include "config/sweep.h"
 #include "config/yaml_loader.h"
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/cache.h"
+#include "results/run_store.h"
 #include "run/run_job.h"
 
 namespace attnlab {
@@ -105,7 +108,7 @@ struct Sweep {
       list.push_back(entry);
     }
     root["jobs"] = list;
-    data::write_file_atomic(dir / "index.yaml", root.to_yaml());
+    write_file_atomic(dir / "index.yaml", root.to_yaml());
   }
 
   /// jobs/<job dir>.yaml: the job's config as composed at launch.
@@ -115,7 +118,7 @@ struct Sweep {
     cfg::Node root = cfg::Node::map();
     root["config_dir"] = cfg::Node::scalar(fs::absolute(config_dir).string(), {}, true);
     root["experiment_file"] = cfg::Node::scalar(experiment_file.empty() ? "" : fs::absolute(experiment_file).string(), {}, true);
-    data::write_file_atomic(dir / "sweep.yaml", root.to_yaml());
+    write_file_atomic(dir / "sweep.yaml", root.to_yaml());
   }
 
   static Sweep load(const fs::path& dir) {
@@ -150,6 +153,17 @@ std::string read_error_file(const fs::path& run_dir) {
   std::string line;
   std::getline(in, line);
   return line;
+}
+
+/// A job that died by a signal could not record its end: its run.h5 (if it got that far) says
+/// `running`. Mark it failed with the reason, so `attnlab report` and readers see it.
+void mark_run_failed(const fs::path& run_h5, const std::string& error) {
+  if (!fs::exists(run_h5)) return;
+  try {
+    results::RunStore::open(run_h5.string()).mark_failed(error);
+  } catch (const std::exception& e) {
+    std::cerr << fmt::format("warning: could not mark {} failed: {}", run_h5.string(), e.what()) << std::endl;
+  }
 }
 
 /// Starts `attnlab <args...>` as a child process; stdout/stderr are inherited.
@@ -225,9 +239,11 @@ int run_sweep(Sweep& sweep, int jobs) {
       job.status = "failed";
       job.error = read_error_file(sweep.dir / job.dir);
       if (job.error.empty()) {
-        job.error = WIFSIGNALED(status) ? fmt::format("killed by signal {}", WTERMSIG(status))
-                                        : fmt::format("exit code {}", WEXITSTATUS(status));
+        job.error = WIFSIGNALED(status)
+                        ? fmt::format("killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)))
+                        : fmt::format("exit code {}", WEXITSTATUS(status));
       }
+      if (WIFSIGNALED(status)) mark_run_failed(sweep.dir / job.dir / "run.h5", job.error);
     }
     sweep.save_index();
   }
@@ -327,7 +343,7 @@ int launch(const LaunchRequest& request) {
   }
   fs::create_directories(dir / "jobs");
   for (const auto& job : sweep.jobs) {
-    if (resolved.count(job.dir)) data::write_file_atomic(sweep.resolved_config(job), resolved[job.dir]);
+    if (resolved.count(job.dir)) write_file_atomic(sweep.resolved_config(job), resolved[job.dir]);
   }
   sweep.save_spec();
   sweep.save_index();

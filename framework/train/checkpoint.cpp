@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/failpoint.h"
 
 namespace attnlab {
 
@@ -78,7 +79,16 @@ void save_checkpoint(const std::string& path, TransformerLM& model, torch::optim
     archive.write("optimizer", optimizer_archive);
   }
   const std::string temporary = path + ".tmp";
-  archive.save_to(temporary);
+  try {
+    archive.save_to(temporary);
+  } catch (const c10::Error& e) {
+    // A full disk or a file-size limit: the checkpoint already on disk is left as it was.
+    std::error_code ignored;
+    fs::remove(temporary, ignored);
+    throw UserError("cannot write checkpoint " + path + " (disk full or file too large?): " +
+                    first_line(e.what_without_backtrace()));
+  }
+  failpoint("checkpoint.write");
   fs::rename(temporary, path);
 }
 

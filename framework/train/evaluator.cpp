@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 
+#include "core/failpoint.h"
+
 namespace attnlab {
 
 EvalResult evaluate_windows(TransformerLM& model, const torch::Tensor& x, const torch::Tensor& y, int64_t batch_size,
@@ -20,6 +22,7 @@ EvalResult evaluate_windows(TransformerLM& model, const torch::Tensor& x, const 
   std::vector<torch::Tensor> dropped_sum(n_layers), keep_sum(n_layers);
   auto loss_sum = torch::zeros({}, torch::kFloat64);
   for (int64_t begin = 0; begin < x.size(0); begin += batch_size) {
+    if (begin > 0) failpoint("eval.batch");
     const int64_t n = std::min(batch_size, x.size(0) - begin);
     auto xb = x.narrow(0, begin, n);  // [b, T]
     auto yb = y.narrow(0, begin, n);  // [b, T]

@@ -35,6 +35,8 @@ TrainOptions TrainOptions::from_config(const cfg::Node& node) {
   o.trainable = r.choice("trainable", o.trainable, {"all", "new"});
   o.profile_steps = r.integer("profile_steps", o.profile_steps);
   o.precision = r.choice("precision", o.precision, {"fp32", "bf16"});
+  o.on_nonfinite = r.choice("on_nonfinite", o.on_nonfinite, {"stop", "skip"});
+  o.max_skipped_steps = r.integer("max_skipped_steps", o.max_skipped_steps);
   r.finish();
   require(o.steps >= 0, r, "steps", "must be >= 0");
   require(o.batch_size >= 1, r, "batch_size", "must be >= 1");
@@ -49,6 +51,7 @@ TrainOptions TrainOptions::from_config(const cfg::Node& node) {
   require(o.log_every >= 1, r, "log_every", "must be >= 1");
   require(o.checkpoint_every >= 0, r, "checkpoint_every", "must be >= 0");
   require(o.profile_steps >= 0, r, "profile_steps", "must be >= 0 (0 = off)");
+  require(o.max_skipped_steps >= 0, r, "max_skipped_steps", "must be >= 0");
   return o;
 }
 

@@ -29,6 +29,8 @@ struct TrainOptions {
   int64_t profile_steps = 0;      ///< >0: LibTorch's profiler records this many steps after 5 warm-up steps into <run dir>/profile.json (bench/profile_summary.py reads it)
   std::string precision = "fp32";  ///< fp32 | bf16: autocast of the forward pass (train/autocast_scope.h)
   std::string trainable = "all";  ///< all | new: with init_from, train only the parameters the checkpoint lacked (e.g. DCP's interaction)
+  std::string on_nonfinite = "stop";  ///< stop | skip: a NaN/Inf loss or gradient fails the run (naming step and layer), or skips that step's update (counted in run.h5 /nonfinite)
+  int64_t max_skipped_steps = 10;     ///< on_nonfinite=skip: the run fails when more steps than this were skipped
 
   static TrainOptions from_config(const cfg::Node& node);
 };

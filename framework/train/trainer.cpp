@@ -9,11 +9,13 @@
 #include <optional>
 
 #include "core/error.h"
+#include "core/failpoint.h"
 #include "data/batcher.h"
 #include "results/run_store.h"
 #include "run/run_log.h"
 #include "train/autocast_scope.h"
 #include "train/checkpoint.h"
+#include "train/nonfinite.h"
 
 namespace attnlab {
 
@@ -96,9 +98,45 @@ void Trainer::resume_from(const std::string& checkpoint) {
   CheckpointMeta meta = load_checkpoint(checkpoint, model_, optimizer_.get());
   step_ = meta.step;
   tokens_ = meta.tokens;
+  last_checkpoint_ = checkpoint;
+  last_checkpoint_step_ = step_;
+  // Rows a killed process logged after this checkpoint are redone, not duplicated.
+  if (const size_t dropped = store_.discard_rows_after(step_)) {
+    log_.line(fmt::format("resume   dropped {} run.h5 rows logged after step {} (they are recomputed)", dropped, step_));
+  }
+  if (const auto skipped = store_.attribute("skipped_steps")) skipped_steps_ = std::get<int64_t>(*skipped);
 }
 
-torch::Tensor Trainer::train_step(double lr, torch::Tensor& grad_norm) {
+std::string Trainer::last_checkpoint_note() const {
+  if (last_checkpoint_.empty()) return "; no checkpoint was written yet";
+  return fmt::format("; the last good checkpoint is {} (step {})", last_checkpoint_.string(), last_checkpoint_step_);
+}
+
+void Trainer::on_nonfinite(const torch::Tensor& x, const torch::Tensor& objective) {
+  const bool loss_finite = torch::isfinite(objective).item<bool>();
+  const NonfiniteSite site = loss_finite ? locate_nonfinite_gradient(model_) : locate_nonfinite_forward(model_, x);
+  const double value = objective.item<double>();
+  const std::string what = loss_finite ? "gradient" : fmt::format("loss ({})", std::isnan(value) ? "nan" : fmt::format("{}", value));
+  const std::string where = site.where.empty() ? "" : ", first in " + site.where;
+  const int64_t step = step_ + 1;
+  if (train_.on_nonfinite == "stop") {
+    throw std::runtime_error(fmt::format("non-finite {} at step {}{}{}", what, step, where, last_checkpoint_note()));
+  }
+  ++skipped_steps_;
+  store_.define_table("/nonfinite", {{"step", results::ColumnType::Int64},
+                                     {"layer", results::ColumnType::Int64},
+                                     {"what", results::ColumnType::String}});
+  store_.append("/nonfinite", {step, site.layer, what + where});
+  store_.set_attribute("skipped_steps", skipped_steps_);
+  log_.line(fmt::format("step {:>6} | skipped: non-finite {}{} ({} skipped so far)", step, what, where, skipped_steps_));
+  if (skipped_steps_ > train_.max_skipped_steps) {
+    throw std::runtime_error(fmt::format("{} steps skipped for a non-finite loss or gradient (train.max_skipped_steps = {}), "
+                                         "the last at step {}{}{}",
+                                         skipped_steps_, train_.max_skipped_steps, step, where, last_checkpoint_note()));
+  }
+}
+
+torch::Tensor Trainer::train_step(double lr, torch::Tensor& grad_norm, bool& skipped) {
   for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
   auto [x, y] = data::sample_batch(data_.train, train_.batch_size, seq_len_, seed_, step_);  // [B, T] each
   x = x.to(device_), y = y.to(device_);
@@ -117,6 +155,12 @@ torch::Tensor Trainer::train_step(double lr, torch::Tensor& grad_norm) {
     if (p.grad().defined()) norms.push_back(p.grad().norm());
   }
   grad_norm = torch::stack(norms).norm();
+  skipped = !torch::isfinite(grad_norm + objective.detach()).item<bool>();
+  if (skipped) {
+    on_nonfinite(x, objective.detach());  // throws unless the step is skipped
+    optimizer_->zero_grad();
+    return loss.detach();
+  }
   if (train_.grad_clip > 0) {
     auto scale = torch::clamp_max(train_.grad_clip / (grad_norm + 1e-6), 1.0);
     for (auto& p : parameters_) {
@@ -136,6 +180,7 @@ EvalResult Trainer::run() {
   int64_t interval_tokens = 0;
   int64_t interval_steps = 0;
   auto interval_loss = torch::zeros({}, torch::kFloat64).to(device_);  // summed without a host sync
+  torch::Tensor last_grad_norm;  // [] of the latest step that was not skipped
   const int64_t tokens_per_step = train_.batch_size * seq_len_;
   constexpr int64_t kProfileWarmup = 5;  // steps before the profiled ones (allocator and thread pool warm)
   const int64_t profile_from = step_ + kProfileWarmup, profile_to = profile_from + train_.profile_steps;
@@ -146,27 +191,33 @@ EvalResult Trainer::run() {
     }
     const double lr = schedule_.at(step_);
     torch::Tensor grad_norm;
-    torch::Tensor loss = train_step(lr, grad_norm);
+    bool skipped = false;
+    torch::Tensor loss = train_step(lr, grad_norm, skipped);
     ++step_;
+    failpoint("train.step");
+    if (step_end_hook_) step_end_hook_(step_);
     if (profile && (step_ == profile_to || step_ == train_.steps)) {
       profile.reset();  // writes the trace
       log_.line(fmt::format("profiled steps {}..{} into {}", profile_from + 1, step_, (run_dir_ / "profile.json").string()));
     }
     tokens_ += tokens_per_step;
     interval_tokens += tokens_per_step;
-    interval_loss += loss.to(torch::kFloat64);
-    ++interval_steps;
+    if (!skipped) {
+      interval_loss += loss.to(torch::kFloat64);
+      ++interval_steps;
+      last_grad_norm = grad_norm;
+    }
     evaluated_last = false;
 
     if (step_ % train_.log_every == 0 || step_ == train_.steps) {
-      const double loss_value = interval_loss.item<double>() / static_cast<double>(interval_steps);
-      if (!std::isfinite(loss_value)) {
-        throw std::runtime_error(fmt::format("training loss became {} at step {}", loss_value, step_));
-      }
+      // NaN when every step of the interval was skipped (on_nonfinite=skip)
+      const double loss_value = interval_steps ? interval_loss.item<double>() / static_cast<double>(interval_steps)
+                                               : std::nan("");
       const double seconds = std::chrono::duration<double>(Clock::now() - interval_start).count();
       const double tokens_per_s = interval_tokens / std::max(seconds, 1e-9);
       const double wall = std::chrono::duration<double>(Clock::now() - run_start).count();
-      store_.append("/train", {step_, tokens_, loss_value, lr, grad_norm.item<double>(), tokens_per_s, wall});
+      const double grad_norm_value = last_grad_norm.defined() ? last_grad_norm.item<double>() : std::nan("");
+      store_.append("/train", {step_, tokens_, loss_value, lr, grad_norm_value, tokens_per_s, wall});
       const double eta = (train_.steps - step_) * tokens_per_step / std::max(tokens_per_s, 1e-9);
       log_.progress(fmt::format("step {:>6}/{} | loss {:.4f} | lr {:.2e} | {:>7.0f} tok/s | ETA {}", step_, train_.steps,
                                 loss_value, lr, tokens_per_s, format_duration(eta)));
@@ -232,7 +283,14 @@ void Trainer::record_sparsity(const EvalResult& r) {
 }
 
 void Trainer::save(const std::filesystem::path& path) {
+  // Never replace a good checkpoint with non-finite weights (an update that overflowed).
+  if (const NonfiniteSite site = locate_nonfinite_parameter(model_); !site.where.empty()) {
+    throw std::runtime_error(fmt::format("non-finite weights after step {}, first in {}; checkpoint not written{}", step_,
+                                         site.where, last_checkpoint_note()));
+  }
   save_checkpoint(path.string(), model_, optimizer_.get(), {step_, tokens_, config_yaml_});
+  last_checkpoint_ = path;
+  last_checkpoint_step_ = step_;
 }
 
 }  // namespace attnlab

@@ -6,6 +6,7 @@
 #include <torch/optim/adamw.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -39,6 +40,10 @@ class Trainer {
   /// then writes the final checkpoint. Returns the last validation result.
   EvalResult run();
 
+  /// Calls `hook(step)` after every optimizer step (or skipped step), before its row is logged:
+  /// for callbacks that watch or change the model (tests inject faults with it).
+  void on_step_end(std::function<void(int64_t step)> hook) { step_end_hook_ = std::move(hook); }
+
   /// One validation pass (also writes /eval and per-layer logit scales to the store).
   EvalResult evaluate_and_record();
 
@@ -51,8 +56,14 @@ class Trainer {
   static std::filesystem::path checkpoint_path(const std::filesystem::path& run_dir);
 
  private:
-  /// One optimizer step on the batch of `step_`; returns the loss [] (no host sync).
-  torch::Tensor train_step(double lr, torch::Tensor& grad_norm);
+  /// One optimizer step on the batch of `step_`; returns the loss []. A NaN/Inf loss or gradient
+  /// (one host sync per step) throws, or with on_nonfinite=skip leaves the weights as they were,
+  /// records the step in /nonfinite and sets `skipped`.
+  torch::Tensor train_step(double lr, torch::Tensor& grad_norm, bool& skipped);
+  /// Handles a non-finite step of batch `x` [B, T]: throws (stop, or too many skips) or records it.
+  void on_nonfinite(const torch::Tensor& x, const torch::Tensor& objective);
+  /// "; the last good checkpoint is <path> (step N)" or "; no checkpoint was written yet".
+  std::string last_checkpoint_note() const;
   void save(const std::filesystem::path& path);
   /// Rows of /sparsity (step, layer, dropped_fraction, mean_keep): one per pruned layer and one
   /// for all of them together (layer = kAllLayers).
@@ -77,6 +88,10 @@ class Trainer {
   double chars_per_token_ = 1.0;
   int64_t step_ = 0;
   int64_t tokens_ = 0;
+  int64_t skipped_steps_ = 0;              // on_nonfinite=skip: steps whose update was dropped
+  std::filesystem::path last_checkpoint_;  // the latest checkpoint written or resumed from
+  int64_t last_checkpoint_step_ = 0;
+  std::function<void(int64_t)> step_end_hook_;
 };
 
 }  // namespace attnlab
