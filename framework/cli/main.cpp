@@ -3,6 +3,7 @@
 #include <csignal>
 #include <c10/util/Exception.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -41,12 +42,25 @@ int main(int argc, char** argv) {
   attnlab::cli::add_generate_command(app, exit_code);
   attnlab::cli::add_analyze_command(app, exit_code);
   try {
+    if (argc > 1 && argv[1][0] != '-') {
+      std::vector<std::string> commands;
+      for (const CLI::App* command : app.get_subcommands({})) commands.push_back(command->get_name());
+      if (std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
+        throw attnlab::UserError(std::string("unknown command '") + argv[1] + "'" +
+                                 attnlab::did_you_mean(argv[1], commands) + "; commands: " + attnlab::join(commands));
+      }
+    }
     app.parse(argc, argv);
     return exit_code;
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : attnlab::kUserErrorExitCode;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::cerr << "error: " << e.what() << " (see attnlab --help or attnlab <command> --help)" << std::endl;
+    return attnlab::kUserErrorExitCode;
   } catch (const attnlab::UserError& e) {
+    std::cerr << "error: " << e.what() << std::endl;
+    return attnlab::kUserErrorExitCode;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // a folder that cannot be created or read (permissions, a file in the way, a full disk)
     std::cerr << "error: " << e.what() << std::endl;
     return attnlab::kUserErrorExitCode;
   } catch (const c10::Error& e) {

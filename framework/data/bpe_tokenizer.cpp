@@ -1,5 +1,6 @@
 #include "data/bpe_tokenizer.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -44,6 +45,19 @@ BpeTokenizer::BpeTokenizer(std::string serialized_model, const std::string& wher
 BpeTokenizer::~BpeTokenizer() = default;
 
 std::shared_ptr<BpeTokenizer> BpeTokenizer::train(const std::string& text, int64_t vocab_size) {
+  constexpr size_t kMaxLineBytes = 1 << 20;  // SentencePiece skips longer training lines
+  const std::vector<std::string_view> lines = lines_of(text);
+  size_t longest = 0;
+  bool any_usable = false;
+  for (const auto& line : lines) {
+    longest = std::max(longest, line.size());
+    any_usable = any_usable || (!line.empty() && line.size() <= kMaxLineBytes);
+  }
+  if (!any_usable && longest > kMaxLineBytes) {
+    throw UserError("bpe tokenizer: every line of the training text is longer than " + std::to_string(kMaxLineBytes) +
+                    " bytes (the longest has " + std::to_string(longest) +
+                    "), and SentencePiece trains on lines: break the corpus into lines, or use data.tokenizer=char");
+  }
   const std::unordered_map<std::string, std::string> options = {
       {"model_type", "bpe"},
       {"vocab_size", std::to_string(vocab_size)},
@@ -57,7 +71,7 @@ std::shared_ptr<BpeTokenizer> BpeTokenizer::train(const std::string& text, int64
       {"num_threads", "1"},
       {"input_sentence_size", "2000000"},
       {"shuffle_input_sentence", "true"},
-      {"max_sentence_length", "1048576"},
+      {"max_sentence_length", std::to_string(kMaxLineBytes)},
       {"unk_id", "0"},
       {"bos_id", "-1"},
       {"eos_id", "-1"},
@@ -65,7 +79,7 @@ std::shared_ptr<BpeTokenizer> BpeTokenizer::train(const std::string& text, int64
       {"minloglevel", "2"},
   };
   std::string model, error;
-  if (!sentencepiece_backend().train(lines_of(text), options, kTrainingSeed, model, error)) {
+  if (!sentencepiece_backend().train(lines, options, kTrainingSeed, model, error)) {
     throw UserError("bpe tokenizer: SentencePiece training with data.vocab_size=" +
                     std::to_string(vocab_size) + " failed: " + error);
   }

@@ -1,8 +1,13 @@
 #include "results/run_store.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <limits>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -17,6 +22,28 @@ namespace attnlab::results {
 namespace {
 
 constexpr hsize_t kChunkRows = 512;
+// Room a flush must find before it writes: HDF5 that runs out of space mid-write leaves a file whose
+// superblock promises more bytes than exist, which no reader opens. One chunk per column of a few
+// tables plus metadata is well under this.
+constexpr uint64_t kFlushReserveBytes = 1 << 20;
+
+/// Bytes `path` (or a new file at `path`) may still grow by: the file system's free space for
+/// unprivileged users, capped by the process's file-size limit (ulimit -f).
+uint64_t room_to_grow(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  uint64_t room = std::numeric_limits<uint64_t>::max();
+  if (const fs::space_info space = fs::space(dir, error); !error) room = space.available;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    const uint64_t size = fs::exists(target, error) ? fs::file_size(target, error) : 0;
+    const uint64_t allowed = static_cast<uint64_t>(limit.rlim_cur);
+    room = std::min(room, allowed > size ? allowed - size : 0);
+  }
+  return room;
+}
 
 std::string now_iso8601() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -94,11 +121,18 @@ struct RunStore::State {
   H5::H5File file;
   std::map<std::string, Table> tables;
 
+  /// Runs `fn`, turning HDF5 exceptions into one-line errors; a write refused by the system (disk
+  /// full, file-size limit, quota, read-only) is a UserError naming the system's reason.
   template <typename Fn>
   auto guarded(const char* what, Fn fn) {
+    errno = 0;
     try {
       return fn();
     } catch (const H5::Exception& e) {
+      const int reason = errno;
+      if (reason == ENOSPC || reason == EFBIG || reason == EDQUOT || reason == EROFS || reason == EACCES) {
+        throw UserError(fmt::format("{}: cannot write the run file while {}: {}", path, what, std::strerror(reason)));
+      }
       throw std::runtime_error(fmt::format("{}: HDF5 error while {}: {}", path, what, h5::message(e)));
     }
   }
@@ -174,6 +208,22 @@ struct RunStore::State {
     tables[group_path] = std::move(table);
   }
 
+  /// UserError unless the file can grow by `needed` bytes (checked before every write to disk).
+  void require_room(const std::string& file_path, uint64_t needed) const {
+    const uint64_t room = room_to_grow(file_path);
+    if (room >= needed) return;
+    throw UserError(fmt::format("{}: not enough room to write the run file safely ({} KiB left on the disk or under "
+                                "the file-size limit, {} KiB needed); what is on disk so far is intact",
+                                path, room / 1024, needed / 1024));
+  }
+
+  /// Bytes the buffered rows will add, with the flush reserve.
+  uint64_t bytes_to_flush() const {
+    uint64_t bytes = kFlushReserveBytes;
+    for (const auto& [name, table] : tables) bytes += table.pending.size() * table.columns.size() * 16;
+    return bytes;
+  }
+
   void write_pending() {
     for (auto& [group_path, table] : tables) {
       if (table.pending.empty()) continue;
@@ -191,13 +241,20 @@ RunStore& RunStore::operator=(RunStore&&) noexcept = default;
 
 RunStore::~RunStore() {
   if (!state_) return;
+  // HDF5's C++ destructors print to std::cerr when a close fails (after a full disk, each dataset
+  // reports it); the write that hit the failure already raised the one error worth showing.
+  std::streambuf* const stderr_buffer = std::cerr.rdbuf(nullptr);
   try {
     state_->guarded("closing", [&] {
-      state_->write_pending();
+      // with too little room left, buffered rows are dropped rather than risk the file
+      if (room_to_grow(state_->file.getFileName()) >= state_->bytes_to_flush()) state_->write_pending();
       state_->file.close();
     });
   } catch (const std::exception&) {
   }
+  state_.reset();
+  std::cerr.rdbuf(stderr_buffer);
+  std::cerr.clear();
 }
 
 RunStore RunStore::create(const std::string& path, const RunInfo& info) {
@@ -211,6 +268,7 @@ RunStore RunStore::create(const std::string& path, const RunInfo& info) {
   std::filesystem::remove(part, ignored);  // a creation killed before its rename
   auto state = std::make_unique<State>();
   state->path = path;
+  state->require_room(part, kFlushReserveBytes);
   try {
     state->file = H5::H5File(part, H5F_ACC_EXCL, H5::FileCreatPropList::DEFAULT, h5::file_access());
   } catch (const H5::Exception& e) {
@@ -314,6 +372,7 @@ std::optional<Value> RunStore::attribute(const std::string& name) const {
 }
 
 void RunStore::flush() {
+  state_->require_room(state_->file.getFileName(), state_->bytes_to_flush());
   state_->guarded("flushing", [&] {
     state_->write_pending();
     state_->file.flush(H5F_SCOPE_GLOBAL);
@@ -321,12 +380,14 @@ void RunStore::flush() {
 }
 
 void RunStore::mark_completed() {
+  state_->require_room(state_->file.getFileName(), state_->bytes_to_flush());  // before dirtying metadata
   set_attribute(attr::kStatus, std::string(status::kCompleted));
   set_attribute(attr::kFinishedAt, now_iso8601());
   flush();
 }
 
 void RunStore::mark_failed(const std::string& error) {
+  state_->require_room(state_->file.getFileName(), state_->bytes_to_flush());  // before dirtying metadata
   set_attribute(attr::kStatus, std::string(status::kFailed));
   set_attribute(attr::kError, error);
   set_attribute(attr::kFinishedAt, now_iso8601());

@@ -128,7 +128,11 @@ EvalResult guarded(results::RunStore& store, RunLog& log, Body body) {
     return result;
   } catch (const std::exception& e) {
     log.end_progress();
-    store.mark_failed(e.what());
+    try {
+      store.mark_failed(e.what());
+    } catch (const std::exception&) {
+      // e.g. the disk is full: the run file keeps status `running`; the original error is the news
+    }
     throw;
   }
 }

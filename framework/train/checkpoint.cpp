@@ -1,5 +1,8 @@
 #include "train/checkpoint.h"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -79,14 +82,29 @@ void save_checkpoint(const std::string& path, TransformerLM& model, torch::optim
     archive.write("optimizer", optimizer_archive);
   }
   const std::string temporary = path + ".tmp";
+  // Written through our own file handle: LibTorch's writer throws from its destructor when the disk
+  // fills up (std::terminate), so a failed write is recorded here and the writer sees success.
+  std::FILE* file = std::fopen(temporary.c_str(), "wb");
+  if (!file) throw UserError("cannot write checkpoint " + path + ": " + std::strerror(errno));
+  int write_error = 0;
   try {
-    archive.save_to(temporary);
-  } catch (const c10::Error& e) {
-    // A full disk or a file-size limit: the checkpoint already on disk is left as it was.
+    archive.save_to([&](const void* data, size_t size) -> size_t {
+      if (!write_error && std::fwrite(data, 1, size, file) != size) write_error = errno ? errno : EIO;
+      return size;
+    });
+  } catch (...) {
+    std::fclose(file);
     std::error_code ignored;
     fs::remove(temporary, ignored);
-    throw UserError("cannot write checkpoint " + path + " (disk full or file too large?): " +
-                    first_line(e.what_without_backtrace()));
+    throw;
+  }
+  if (std::fflush(file) != 0 && !write_error) write_error = errno;
+  if (std::fclose(file) != 0 && !write_error) write_error = errno;
+  if (write_error) {
+    // a full disk or a file-size limit: the checkpoint already on disk is left as it was
+    std::error_code ignored;
+    fs::remove(temporary, ignored);
+    throw UserError("cannot write checkpoint " + path + ": " + std::strerror(write_error));
   }
   failpoint("checkpoint.write");
   fs::rename(temporary, path);
