@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up attnlab on Debian 12: system packages (LibTorch + OpenBLAS, yaml-cpp, fmt, Catch2, HDF5,
-# CLI11, SentencePiece, CMake, Ninja), the corpora under data/, and a Release build in build/.
+# CLI11, SentencePiece, CMake, Ninja; h5py and PyTorch for the tests' independent checks), the corpora under data/, and a Release build in build/.
 # Idempotent: every step is skipped when already done. Environment knobs:
 #   ATTNLAB_BUILD_DIR (default build), ATTNLAB_SKIP_DATA=1, ATTNLAB_SKIP_BUILD=1, ATTNLAB_JOBS (default: cores)
 set -euo pipefail
@@ -9,10 +9,10 @@ cd "$(dirname "$0")/.."
 build_dir=${ATTNLAB_BUILD_DIR:-build}
 jobs=${ATTNLAB_JOBS:-$(nproc)}
 packages=(
-  g++ cmake ninja-build pkg-config git
+  g++ cmake ninja-build pkg-config git clang-14 libclang-rt-14-dev
   libtorch-dev libopenblas0-pthread
   libyaml-cpp-dev libfmt-dev catch2 libhdf5-dev libcli11-dev libsentencepiece-dev libgoogle-perftools-dev
-  bible-kjv bible-kjv-text python3-h5py
+  bible-kjv bible-kjv-text python3-h5py python3-torch
 )
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 
