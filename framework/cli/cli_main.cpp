@@ -45,6 +45,15 @@ int main(int argc, char** argv) {
   attnlab::cli::add_eval_command(app, exit_code);
   attnlab::cli::add_generate_command(app, exit_code);
   attnlab::cli::add_analyze_command(app, exit_code);
+  attnlab::cli::add_completion_command(app, exit_code);
+  app.footer(
+      "Examples:\n"
+      "  attnlab run experiments/quickstart.yaml             # a study, then its table: attnlab report <dir>\n"
+      "  attnlab run -m mixer=softmax,taylor seed='range(0,3)' -j 2\n"
+      "  attnlab list mixers                                 # what mixer=/mixer.name= accept\n"
+      "  attnlab eval RUN_DIR -m cache=h2o,scissorhands cache.ratio=2,5\n"
+      "  source <(attnlab completion bash)                   # tab completion of keys and options\n"
+      "Every command has --help with examples. Docs: README.md, docs/ (studies/, reliability.md).");
   try {
     if (argc > 1 && argv[1][0] != '-') {
       std::vector<std::string> commands;
