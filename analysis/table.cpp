@@ -83,7 +83,7 @@ Cell Cell::empty() { return text_cell(kDash); }
 
 std::string to_markdown(const Table& table) {
   std::string out = "### " + table.title + "\n\n|";
-  for (const auto& column : table.columns) out += " " + column + " |";
+  for (const auto& column : table.columns) out += " " + replace_all(column, "|", "\\|") + " |";
   out += "\n|";
   for (size_t i = 0; i < table.columns.size(); ++i) out += numeric_column(table, i) ? " ---: |" : " :--- |";
   out += "\n";

@@ -37,6 +37,9 @@ TEST_CASE("markdown, csv, latex and html renderings", "[table]") {
   CHECK_THAT(md, Catch::Contains("### Perplexity_1 & more"));
   CHECK_THAT(md, Catch::Contains("| variant | val ppl | Δ ppl |"));
   CHECK_THAT(md, Catch::Contains("| mixer=soft\\|max | 11.00 ± 1.41 | baseline |"));
+  Table piped = table;
+  piped.columns[1] = "max |s|";  // a header with pipes (Table 1's logit-scale columns) stays one column
+  CHECK_THAT(to_markdown(piped), Catch::Contains("| variant | max \\|s\\| | Δ ppl |"));
 
   const std::string csv = to_csv(table);
   CHECK(csv ==
