@@ -32,11 +32,14 @@ const std::vector<std::string> kYamlExtensions = {".yaml", ".yml"};
 
 std::string join_path(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
 
-/// configs/<relative>.yaml or .yml, or "" when neither exists.
+/// configs/<relative>.yaml or .yml, or "" when neither exists. `relative` comes from a config
+/// file or the command line: a name the OS rejects (too long) is one that does not exist, not a
+/// std::filesystem_error.
 std::string yaml_file(const std::string& dir, const std::string& relative) {
   for (const auto& extension : kYamlExtensions) {
     const std::string path = join_path(dir, relative + extension);
-    if (fs::is_regular_file(path)) return path;
+    std::error_code error;
+    if (fs::is_regular_file(path, error)) return path;
   }
   return "";
 }
@@ -286,7 +289,8 @@ void apply_group_override(std::vector<Entry>& entries, size_t& insert_at, const 
 }  // namespace
 
 std::map<std::string, std::vector<std::string>> config_groups(const std::string& config_dir) {
-  if (!fs::is_directory(config_dir)) throw UserError("config directory not found: " + config_dir);
+  std::error_code error;
+  if (!fs::is_directory(config_dir, error)) throw UserError("config directory not found: " + config_dir);
   Groups groups;
   for (const auto& dir : fs::directory_iterator(config_dir)) {
     if (!dir.is_directory()) continue;

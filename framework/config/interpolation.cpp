@@ -71,29 +71,47 @@ void unescape(Node& node) {
   for (auto& item : node.items()) unescape(item);
 }
 
+/// Values and characters in a tree: what a copy of it costs.
+size_t tree_size(const Node& node) {
+  size_t size = 1 + (node.is_scalar() ? node.text().size() : 0);
+  for (const auto& [key, child] : node.entries()) size += key.size() + tree_size(child);
+  for (const auto& item : node.items()) size += tree_size(item);
+  return size;
+}
+
+/// A reference copies its target, so a few lines whose values each refer to the previous line ten
+/// times ("billion laughs") would expand to gigabytes: the copies made are capped.
+constexpr size_t kMaxCopied = 200000;
+/// Each reference followed inside another (a chain a -> b -> c, or ${a.${b}}) takes a few stack
+/// frames; no real config comes close to this many.
+constexpr int kMaxDepth = 200;
+
 class Resolver {
  public:
   explicit Resolver(Node& root) : root_(root) {}
 
-  void resolve_node(const std::string& path) {
-    Node* node = root_.find_path(path);
-    if (node->is_map()) {
-      for (const auto& key : node->keys()) resolve_node(child_path(path, key));
-    } else if (node->is_sequence()) {
-      for (size_t i = 0; i < node->size(); ++i) resolve_node(child_path(path, std::to_string(i)));
-    } else if (node->is_scalar() && has_interpolation(node->text())) {
-      resolve_scalar(path);
+  /// Resolves `node` (found at `path`) and everything under it. The walk goes by reference, not
+  /// by re-finding `path`: a key may itself hold a '.' or be empty, and then its path names
+  /// another node or none. Paths are only for messages and for following ${...} references.
+  void resolve_node(Node& node, const std::string& path) {
+    if (node.is_map()) {
+      for (auto& [key, child] : node.entries()) resolve_node(child, child_path(path, key));
+    } else if (node.is_sequence()) {
+      for (size_t i = 0; i < node.size(); ++i) resolve_node(node.items()[i], child_path(path, std::to_string(i)));
+    } else if (node.is_scalar() && has_interpolation(node.text())) {
+      resolve_scalar(node, path);
     }
   }
 
  private:
-  void resolve_scalar(const std::string& path) {
-    if (active_.count(path)) fail_cycle(path);
+  /// Only scalars are ever replaced, so `node` and every map or list above it stay where they are
+  /// while the references are followed.
+  void resolve_scalar(Node& node, const std::string& path) {
+    if (active_.count(&node)) fail_cycle(node, path);
     const bool pushed = chain_.empty() || chain_.back() != path;
     if (pushed) chain_.push_back(path);
-    active_.insert(path);
+    active_.insert(&node);
 
-    const Node& node = *root_.find_path(path);
     const Source source = node.source();
     const auto segments = split_segments(node.text(), source);
     Node resolved;
@@ -103,9 +121,9 @@ class Resolver {
     } else {
       resolved = Node::scalar(interpolate(segments, source), source, true);
     }
-    *root_.find_path(path) = std::move(resolved);
+    node = std::move(resolved);
 
-    active_.erase(path);
+    active_.erase(&node);
     if (pushed) chain_.pop_back();
   }
 
@@ -127,6 +145,9 @@ class Resolver {
 
   /// The fully resolved node at `key` (itself resolved first when it holds references).
   Node lookup(std::string key, const Source& source) {
+    if (depth_ == kMaxDepth)
+      fail_at(source, "references nested or chained more than " + std::to_string(kMaxDepth) + " deep");
+    ++depth_;
     if (has_interpolation(key)) key = interpolate(split_segments(key, source), source);
     key.erase(0, key.find_first_not_of(' '));
     key.erase(key.find_last_not_of(' ') + 1);
@@ -142,22 +163,30 @@ class Resolver {
       fail_at(source, "cannot resolve ${" + key + "}" +
                           (best.empty() ? std::string() : " (did you mean " + best + "?)"));
     }
+    Node& target = *root_.find_path(key);
     chain_.push_back(key);
-    resolve_node(key);
+    resolve_node(target, key);
     chain_.pop_back();
-    return *root_.find_path(key);
+    copied_ += tree_size(target);
+    if (copied_ > kMaxCopied)
+      fail_at(source, "references copy more than " + std::to_string(kMaxCopied) +
+                          " values and characters (references of references of ...?)");
+    --depth_;
+    return target;
   }
 
-  [[noreturn]] void fail_cycle(const std::string& path) {
+  [[noreturn]] void fail_cycle(const Node& node, const std::string& path) {
     const auto first = std::find(chain_.begin(), chain_.end(), path);
     std::vector<std::string> cycle(first, chain_.end());
     if (cycle.empty() || cycle.back() != path || cycle.size() == 1) cycle.push_back(path);
-    fail_at(root_.find_path(path)->source(), "interpolation cycle: " + join(cycle, " -> "));
+    fail_at(node.source(), "interpolation cycle: " + join(cycle, " -> "));
   }
 
   Node& root_;
   std::vector<std::string> chain_;
-  std::set<std::string> active_;
+  std::set<const Node*> active_;  // scalars being resolved
+  int depth_ = 0;                  // lookups in progress
+  size_t copied_ = 0;              // tree_size of every lookup result so far
 };
 
 }  // namespace
@@ -169,7 +198,7 @@ bool has_interpolation(const std::string& text) {
 }
 
 void resolve_interpolations(Node& root) {
-  Resolver(root).resolve_node("");
+  Resolver(root).resolve_node(root, "");
   unescape(root);
 }
 

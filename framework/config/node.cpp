@@ -154,13 +154,18 @@ std::string scalar_text(const Node& node) {
 
 std::string key_text(const std::string& key) { return needs_quotes(key) ? double_quoted(key) : key; }
 
+/// YAML (and yaml-cpp) reads at most 1024 characters before the ':' of a `key: value` line as
+/// the key; a longer printed key is written as an explicit key, "? key" then ": value".
+constexpr size_t kMaxImplicitKey = 1024;
+
 bool is_block(const Node& node) { return (node.is_map() || node.is_sequence()) && node.size() > 0; }
 
 void write_block(const Node& node, int indent, std::string& out) {
   const std::string pad(static_cast<size_t>(indent), ' ');
   if (node.is_map()) {
     for (const auto& [key, value] : node.entries()) {
-      out += pad + key_text(key) + ":";
+      const std::string text = key_text(key);
+      out += text.size() < kMaxImplicitKey ? pad + text + ":" : pad + "? " + text + "\n" + pad + ":";
       if (is_block(value)) {
         out += "\n";
         write_block(value, indent + 2, out);

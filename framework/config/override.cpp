@@ -65,6 +65,7 @@ class ValueParser {
   }
 
   Node list() {
+    const Nesting nesting(depth_);
     ++pos_;
     Node node = Node::sequence(kCommandLine);
     skip_spaces();
@@ -83,6 +84,7 @@ class ValueParser {
   }
 
   Node map() {
+    const Nesting nesting(depth_);
     ++pos_;
     Node node = Node::map(kCommandLine);
     skip_spaces();
@@ -165,8 +167,20 @@ class ValueParser {
     return Node::scalar(text, kCommandLine, false);
   }
 
+  /// Lists and maps recurse: a deep nesting ("[[[[..." in a 100 kB argument) would overflow the
+  /// stack, so it is an error well before. One Nesting lives while a list or map is read.
+  static constexpr int kMaxDepth = 1000;
+  struct Nesting {
+    explicit Nesting(int& depth) : depth(depth) {
+      if (++depth > kMaxDepth) throw Failure{"lists and maps nested more than " + std::to_string(kMaxDepth) + " deep"};
+    }
+    ~Nesting() { --depth; }
+    int& depth;
+  };
+
   const std::string& text_;
   size_t pos_ = 0;
+  int depth_ = 0;  // lists and maps open at pos_
 };
 
 std::string format_number(double value) {
@@ -238,6 +252,29 @@ constexpr PrefixKind kPrefixes[] = {{"++", Override::Kind::ForceAdd},
                                     {"~", Override::Kind::Delete},
                                     {"", Override::Kind::Set}};
 
+/// 'text' with the escapes ValueParser::quoted reads back.
+std::string single_quoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      if (c == '\'' || c == '\\') out += '\\';
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+/// A flow-map key as to_override_value writes it. A plain key ends at the first ':' and one that
+/// reads as null ("null", "~") is no key at all, so those are quoted too.
+std::string key_text(const std::string& key) {
+  if (key.find(':') != std::string::npos || plain_type(key) == PlainType::Null) return single_quoted(key);
+  return to_override_value(Node::scalar(key));
+}
+
 }  // namespace
 
 const char* Override::prefix() const {
@@ -283,7 +320,13 @@ Override parse_override(const std::string& text, const std::string& origin) {
       if (elements.size() == 1) {
         out.value = std::move(elements.front().first);
       } else {
-        for (auto& element : elements) out.sweep.push_back(std::move(element.second));
+        // A sweep job re-parses each element alone, where "range(" would start a range again.
+        for (auto& element : elements) {
+          if (element.second.rfind("range(", 0) == 0)
+            throw Failure{"range(...) must be the whole value, not one item of a comma list "
+                          "(quote it for a literal string)"};
+          out.sweep.push_back(std::move(element.second));
+        }
       }
     }
     if (out.is_sweep() && out.kind == Override::Kind::Delete) throw Failure{"a delete (~) cannot sweep values"};
@@ -310,20 +353,8 @@ std::string to_override_value(const Node& node) {
       const std::string& text = node.text();
       const bool typed = plain_type(text) != PlainType::String;
       if ((node.quoted() && typed) || (!typed && needs_quotes(text)) || text.empty() ||
-          text.rfind("range(", 0) == 0) {
-        std::string out = "'";
-        for (char c : text) {
-          if (c == '\n') {
-            out += "\\n";
-          } else if (c == '\t') {
-            out += "\\t";
-          } else {
-            if (c == '\'' || c == '\\') out += '\\';
-            out += c;
-          }
-        }
-        return out + "'";
-      }
+          text.rfind("range(", 0) == 0)
+        return single_quoted(text);
       return text;
     }
     case Node::Kind::Sequence: {
@@ -334,7 +365,7 @@ std::string to_override_value(const Node& node) {
     case Node::Kind::Map: {
       std::vector<std::string> items;
       for (const auto& [key, value] : node.entries())
-        items.push_back(to_override_value(Node::scalar(key)) + ": " + to_override_value(value));
+        items.push_back(key_text(key) + ": " + to_override_value(value));
       return "{" + join(items, ", ") + "}";
     }
   }

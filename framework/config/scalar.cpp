@@ -73,6 +73,9 @@ bool needs_quotes(const std::string& text) {
       std::isspace(static_cast<unsigned char>(text.back())))
     return true;
   if (leading.find(text.front()) != std::string::npos) return true;
+  // At the start of a file, a byte-order mark (EF BB BF, FE FF, FF FE) makes the reader drop it
+  // or switch to UTF-16: 0xFE and 0xFF never occur in UTF-8, and EF BB BF is U+FEFF.
+  if (static_cast<unsigned char>(text.front()) >= 0xFE || text.rfind("\xEF\xBB\xBF", 0) == 0) return true;
   if ((text[0] == '-' || text[0] == '?' || text[0] == ':') &&
       (text.size() == 1 || text[1] == ' '))
     return true;

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "config/map_reader.h"
+#include "config/scalar.h"
 #include "core/error.h"
 
 namespace attnlab::cfg {
@@ -60,6 +61,18 @@ void reject_tab_indentation(const std::string& text, const std::string& file) {
   }
 }
 
+/// Values and characters in a tree: what a copy of it costs.
+size_t tree_size(const Node& node) {
+  size_t size = 1 + (node.is_scalar() ? node.text().size() : 0);
+  for (const auto& [key, child] : node.entries()) size += key.size() + tree_size(child);
+  for (const auto& item : node.items()) size += tree_size(item);
+  return size;
+}
+
+/// Aliases are resolved by copy, so a few lines of anchors that each alias the previous one ten
+/// times ("billion laughs") would expand to gigabytes: the copies a file's aliases make are capped.
+constexpr size_t kMaxAliasCopies = 200000;
+
 /// Builds a Node tree from yaml-cpp parser events.
 class TreeBuilder : public YAML::EventHandler {
  public:
@@ -77,6 +90,10 @@ class TreeBuilder : public YAML::EventHandler {
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     auto it = anchors_.find(anchor);
     if (it == anchors_.end()) fail_at(at(file_, mark), "alias refers to an undefined anchor");
+    copied_ += tree_size(it->second);
+    if (copied_ > kMaxAliasCopies)
+      fail_at(at(file_, mark), "aliases copy more than " + std::to_string(kMaxAliasCopies) +
+                                   " values and characters (aliases of aliases of ...?)");
     add(it->second, 0);
   }
 
@@ -85,6 +102,14 @@ class TreeBuilder : public YAML::EventHandler {
     check_tag(mark, tag);
     check_quote_closed(mark);
     const bool quoted = tag == "!" || tag == "tag:yaml.org,2002:str";
+    // A null word or an empty value arrives here instead of OnNull only when it has a tag
+    // (`a: !!int`, `a: !!foo null`; a plain scalar's tag is "?"). Unless that tag makes it a
+    // string it is null: a plain "null" or "" scalar reads as null everywhere else, so to_yaml's
+    // output would read back as another tree.
+    if (!quoted && tag != "?" && plain_type(value) == PlainType::Null) {
+      add(Node::null(at(file_, mark)), anchor);
+      return;
+    }
     add(Node::scalar(value, at(file_, mark), quoted), anchor);
   }
 
@@ -217,6 +242,7 @@ class TreeBuilder : public YAML::EventHandler {
   std::vector<Frame> stack_;
   std::optional<Node> root_;
   std::map<YAML::anchor_t, Node> anchors_;
+  size_t copied_ = 0;  // tree_size of every alias so far
 };
 
 /// Fails on any event: used to detect a second document.
@@ -224,7 +250,10 @@ class SecondDocument : public YAML::EventHandler {
  public:
   SecondDocument(std::string file, const std::string& text) : file_(std::move(file)), text_(text) {}
   void OnDocumentStart(const YAML::Mark& mark) override {
-    if (text_.compare(static_cast<size_t>(mark.pos), 3, "---") == 0)
+    // mark.pos counts yaml-cpp's decoded characters: past the end of `text_` when it took NUL
+    // bytes for UTF-16 or UTF-32 (std::string::compare would throw std::out_of_range).
+    const size_t pos = static_cast<size_t>(mark.pos);
+    if (mark.pos >= 0 && pos < text_.size() && text_.compare(pos, 3, "---") == 0)
       fail_at(at(file_, mark), "more than one YAML document ('---'); a config file holds one");
     fail_at(at(file_, mark), "unexpected content after the end of the top-level node (bad indentation?)");
   }

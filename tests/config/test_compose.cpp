@@ -223,3 +223,16 @@ TEST_CASE("compose does not write to disk", "[config][compose]") {
   f.run({"model=small"}, "experiments/e.yaml");
   CHECK(count() == before);
 }
+
+// Found by fuzz/compose_fuzzer: a defaults name too long for the OS made compose() throw
+// std::filesystem_error ("File name too long") instead of a located UserError.
+TEST_CASE("compose: a config name too long for the file system is not found", "[config][compose][errors]") {
+  Fixture f;
+  const std::string name(300, 'x');
+  f.dir.write("configs/config.yaml", "defaults:\n  - " + name + "\n");
+  CHECK(f.fail({}) == f.dir / "configs/config.yaml" + ":2:5: defaults: no config '" + name + "' in " +
+                          f.dir / "configs");
+  ComposeRequest request;
+  request.config_dir = f.dir / name + "/" + name;
+  CHECK(error_of([&] { compose(request); }) == "config directory not found: " + request.config_dir);
+}

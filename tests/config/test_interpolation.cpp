@@ -67,3 +67,36 @@ TEST_CASE("interpolation cycles are named with the source of the first", "[confi
   CHECK(resolve_error("x:\n  y: ${x}\n") == "i.yaml:2:6: interpolation cycle: x.y -> x -> x.y");
   CHECK(resolve_error("a: p${b}\nb: q${a}\n") == "i.yaml:1:4: interpolation cycle: a -> b -> a");
 }
+
+// Found by fuzz/interpolation_fuzzer: the resolver walked the tree by re-finding each dotted path,
+// so a key holding a '.' crashed it (null pointer) and an empty key recursed forever.
+TEST_CASE("keys holding '.' or empty keys do not break resolution", "[config][interpolation]") {
+  const Node root = resolved("\"a.b\": ${c}\nc: 2\n\"\": x${c}\nd: {\"e.f\": [\"${c}\"]}\na: {b: 1}\ng: ${a.b}\n");
+  CHECK(root.find("a.b")->text() == "2");
+  CHECK(root.find("")->text() == "x2");
+  CHECK(root.find("d")->find("e.f")->at(0).text() == "2");
+  CHECK(root.find("g")->text() == "1");
+  // The cycle check follows nodes, not paths: "a.b" at the root is not the node a.b.
+  CHECK(resolved("\"a.b\": ${a.b}\na: {b: 3}\n").find("a.b")->text() == "3");
+  CHECK_THAT(resolve_error("\"x.y\": ${x.y}\n"), Catch::StartsWith("i.yaml:1:8: cannot resolve ${x.y}"));
+}
+
+// Each reference copies its target: ten lines of "ten times the previous line" made 10^9 values.
+TEST_CASE("references that copy too much or nest too deep are errors", "[config][interpolation][errors]") {
+  std::string bomb = "a0: [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i) {
+    bomb += "a" + std::to_string(i) + ": [";
+    for (int j = 0; j < 10; ++j) bomb += std::string(j ? ", " : "") + "'${a" + std::to_string(i - 1) + "}'";
+    bomb += "]\n";
+  }
+  CHECK_THAT(resolve_error(bomb), Catch::Contains("references copy more than 200000 values and characters"));
+  std::string chain;  // k0 -> k1 -> ... -> k300: followed all at once
+  for (int i = 0; i < 300; ++i) chain += "k" + std::to_string(i) + ": ${k" + std::to_string(i + 1) + "}\n";
+  chain += "k300: end\n";
+  CHECK_THAT(resolve_error(chain), Catch::Contains("references nested or chained more than 200 deep"));
+  std::string nested = "x: 1\na: '";
+  for (int i = 0; i < 300; ++i) nested += "${";
+  nested += "x" + std::string(300, '}') + "'\n";
+  CHECK(resolve_error(nested) == "i.yaml:2:4: references nested or chained more than 200 deep");
+  CHECK(resolved("a: 1\nb: ${a}\nc: ${b}\n").find("c")->text() == "1");
+}

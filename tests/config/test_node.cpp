@@ -77,3 +77,23 @@ TEST_CASE("Node equality distinguishes a quoted number from a number but not quo
   CHECK(Node::null() != Node::scalar("null", {}, true));
   CHECK(parse_yaml("a: 1\nb: 2\n", "x") != parse_yaml("b: 2\na: 1\n", "x"));
 }
+
+// Found by fuzz/compose_fuzzer: YAML reads at most 1024 characters before ':' as a key, and a
+// key or scalar starting with a byte-order mark (EF BB BF, FE FF, FF FE) at the top of the file
+// was dropped or switched the reader to UTF-16. Both printed trees did not read back.
+TEST_CASE("to_yaml round trip: long printed keys and byte-order-mark bytes", "[config][node]") {
+  const std::string key = "k" + std::string(400, '\x1e');  // printed as "k\x1e\x1e...": 1600+ characters
+  Node root = Node::map();
+  root[key] = Node::scalar("1");
+  root["list"].push_back(Node::map());
+  root["list"].items()[0][key] = parse_yaml("{a: [1, 2]}", "t.yaml");
+  CHECK(root.to_yaml().rfind("? \"k\\x1e", 0) == 0);
+  CHECK(parse_yaml(root.to_yaml(), "printed.yaml") == root);
+  for (const std::string text : {"\xFE\xFFx", "\xFF\xFEx", "\xEF\xBB\xBFx"}) {
+    const Node scalar = Node::scalar(text);
+    CHECK(parse_yaml(scalar.to_yaml(), "printed.yaml") == scalar);
+    Node map = Node::map();
+    map[text] = Node::scalar("1");
+    CHECK(parse_yaml(map.to_yaml(), "printed.yaml") == map);
+  }
+}

@@ -100,3 +100,32 @@ TEST_CASE("to_override_value is read back by parse_override_value", "[config][ov
     CHECK(parse_override_value(to_override_value(value), "test") == value);
   }
 }
+
+// Found by fuzz/override_fuzzer: a key that reads as null ('null', '~') or holds ':' was printed
+// plain, so to_override_value's output did not parse ("empty key in a map") or split the key.
+TEST_CASE("to_override_value quotes map keys that would read back as null or split at ':'", "[config][override]") {
+  for (const std::string text : {"{'null': 1, '~': 2, 'a:b': 3, 'NULL': x}", "{'1': {'a: b': [1]}}"}) {
+    const Node value = parse_override_value(text, "test");
+    INFO(to_override_value(value));
+    CHECK(parse_override_value(to_override_value(value), "test") == value);
+  }
+  CHECK(to_override_value(parse_override_value("{'null': 1, 'a:b': 2, 1: x}", "test")) == "{'null': 1, 'a:b': 2, 1: x}");
+}
+
+// Found by fuzz/override_fuzzer: "a=x,range(1" was a sweep whose job "a=range(1" could not parse.
+TEST_CASE("range( cannot start an item of a comma sweep", "[config][override][errors]") {
+  CHECK(error_of([] { parse_override("a=1,range(0"); }) ==
+        "command line: bad override 'a=1,range(0': range(...) must be the whole value, not one item of a comma "
+        "list (quote it for a literal string)");
+  CHECK(error_of([] { parse_override("a=\trange(0,3)"); }) != "<no error>");
+  CHECK(parse_override("a=1,'range(0'").sweep == std::vector<std::string>{"1", "'range(0'"});
+}
+
+// A deep nesting used to recurse until the stack overflowed (a 200 kB argument crashed).
+TEST_CASE("override values nested too deep are an error, not a stack overflow", "[config][override][errors]") {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  CHECK(error_of([&] { parse_override_value(deep, "test"); }) ==
+        "test: bad value '" + deep + "': lists and maps nested more than 1000 deep");
+  const std::string ok = std::string(1000, '[') + std::string(1000, ']');
+  CHECK(parse_override_value(ok, "test").is_sequence());
+}

@@ -90,3 +90,39 @@ TEST_CASE("load_yaml_file: missing file and a real file", "[config][yaml]") {
   const Node root = load_yaml_file(path);
   CHECK(root.find("k")->source().str() == path + ":1:4");
 }
+
+// Found by fuzz/compose_fuzzer: `a: !!int` and `a: !!x null` gave an unquoted scalar "" or
+// "null", which to_yaml prints as "" (a string) or null (a null): the printed file read back
+// differently.
+TEST_CASE("an empty or null-word tagged value is null unless tagged !!str", "[config][yaml]") {
+  const Node root = parse_yaml("a: !!int\nb: !!str\nc: !!float ''\nd: !!x null\ne: !!str ~\nf: !!int ~\n", "t.yaml");
+  CHECK(root.find("a")->is_null());
+  CHECK(root.find("b")->is_scalar());
+  CHECK(root.find("b")->quoted());
+  CHECK(root.find("c")->is_null());
+  CHECK(root.find("d")->is_null());
+  CHECK(root.find("e")->text() == "~");
+  CHECK(root.find("f")->is_null());
+  CHECK(parse_yaml(root.to_yaml(), "printed.yaml") == root);
+}
+
+// Aliases copy their anchor: nine lines of "ten times the previous anchor" made 10^9 values.
+TEST_CASE("YAML error: aliases that copy too much", "[config][yaml][errors]") {
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i) {
+    const std::string previous = "*a" + std::to_string(i - 1);
+    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) bomb += (j ? ", " : "") + previous;
+    bomb += "]\n";
+  }
+  CHECK_THAT(parse_error(bomb), Catch::Contains("aliases copy more than 200000 values and characters"));
+  CHECK(parse_yaml("a: &a [1, 2]\nb: [*a, *a]\n", "t.yaml").find("b")->size() == 2);
+}
+
+// Found by fuzz/interpolation_fuzzer: NUL bytes make yaml-cpp read the text as UTF-16, so the
+// position of a second document lay past the end of the text and std::string::compare threw
+// std::out_of_range instead of a UserError.
+TEST_CASE("YAML error: a second document past the end of the text (NUL bytes)", "[config][yaml][errors]") {
+  const std::string text("'\0\0''''<<''''''\0'''", 19);
+  CHECK_THAT(parse_error(text), Catch::Contains("unexpected content after the end of the top-level node"));
+}
