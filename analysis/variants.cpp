@@ -75,7 +75,7 @@ const std::vector<std::string>& default_ignored_keys() {
                                                 "*output_dir", "*run_dir",   "*run_name",    "*cache_dir",
                                                 "*checkpoint*", "sweep.*",   "hydra.*",
                                                 // execution settings, not experimental axes
-                                                "threads", "device", "data.root"};
+                                                "threads", "device", "data.root", "launcher", "launcher.*"};
   return keys;
 }
 

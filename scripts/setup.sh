@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up attnlab on Debian 12: system packages (LibTorch + OpenBLAS, yaml-cpp, fmt, Catch2, HDF5,
-# CLI11, SentencePiece, CMake, Ninja; h5py and PyTorch for the tests' independent checks), the corpora under data/, and a Release build in build/.
+# CLI11, SentencePiece, CMake, Ninja; h5py and PyTorch for the tests' independent checks; Slurm and
+# munge, for the Slurm launcher's test against a real local Slurm), the corpora under data/, and a Release build in build/.
 # Idempotent: every step is skipped when already done. Environment knobs:
 #   ATTNLAB_BUILD_DIR (default build), ATTNLAB_SKIP_DATA=1, ATTNLAB_SKIP_BUILD=1, ATTNLAB_JOBS (default: cores)
 set -euo pipefail
@@ -13,6 +14,7 @@ packages=(
   libtorch-dev libopenblas0-pthread
   libyaml-cpp-dev libfmt-dev catch2 libhdf5-dev libcli11-dev libsentencepiece-dev libgoogle-perftools-dev
   bible-kjv bible-kjv-text python3-h5py python3-torch
+  slurm-wlm munge
 )
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

@@ -2,6 +2,7 @@
 
 #include "cli/commands.h"
 #include "run/launcher.h"
+#include "run/slurm_launcher.h"
 
 namespace attnlab::cli {
 
@@ -30,18 +31,21 @@ void add_run_command(CLI::App& app, int& exit_code) {
       "  attnlab run experiments/quickstart.yaml\n"
       "  attnlab run experiments/quickstart.yaml train.steps=200 model=small\n"
       "  attnlab run -m mixer=softmax train.lr=1e-3,3e-3 seed='range(0,3)' --jobs 2\n"
+      "  attnlab run -m seed='range(0,8)' launcher=slurm launcher.partition=gpu   # one Slurm job array\n"
       "  attnlab run experiments/quickstart.yaml --cfg      # print the resolved config\n"
       "  attnlab run --resume runs/quickstart/2026-11-24_10-00-00");
   struct Options {
     std::vector<std::string> words;
     LaunchRequest request;
     std::string resume;
+    std::string sweep_task;
   };
   auto options = std::make_shared<Options>();
   options->request.config_dir = default_config_dir();
   cmd->add_option("words", options->words, "[experiment.yaml] [overrides...]");
   cmd->add_flag("-m,--multirun", options->request.multirun, "Sweep: comma lists and range() become axes");
-  cmd->add_option("--jobs,-j", options->request.jobs, "Parallel jobs of a sweep (cores are divided among them)")
+  cmd->add_option("--jobs,-j", options->request.jobs,
+                  "Jobs of a sweep at once (local: cores are divided among them; slurm: the array's %K limit)")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--cfg", options->request.print_config, "Print the resolved config and exit");
   cmd->add_flag("--dry-run", options->request.dry_run, "List the jobs a sweep would launch and exit");
@@ -52,7 +56,11 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--resolved-config", options->request.resolved_config,
                   "Run this already composed config (used by the sweep launcher)")
       ->group("");  // hidden
+  cmd->add_option("--sweep-task", options->sweep_task,
+                  "Run job $SLURM_ARRAY_TASK_ID of this sweep directory (the Slurm launcher's array task)")
+      ->group("");  // hidden
   cmd->callback([options, &exit_code] {
+    if (!options->sweep_task.empty()) run_array_task(options->sweep_task);  // replaces this process
     if (!options->resume.empty()) {
       exit_code = resume(options->resume, options->request.jobs);
       return;

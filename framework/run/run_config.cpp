@@ -25,6 +25,7 @@ RunConfig RunConfig::from_config(const cfg::Node& root) {
   c.threads = r.integer("threads", c.threads);
   c.out_dir = r.string("out_dir", c.out_dir);
   c.init_from = r.optional_string("init_from").value_or("");
+  r.ignore("launcher");  // how a sweep runs, not what a run does: read by run/sweep_launcher.h
   r.finish();
   if (c.train.trainable == "new" && c.init_from.empty()) {
     const cfg::Node* train = root.find("train");
