@@ -81,7 +81,7 @@ size_t tree_size(const Node& node) {
 
 /// A reference copies its target, so a few lines whose values each refer to the previous line ten
 /// times ("billion laughs") would expand to gigabytes: the copies made are capped.
-constexpr size_t kMaxCopied = 200000;
+constexpr size_t kMaxCopied = 20000;
 /// Each reference followed inside another (a chain a -> b -> c, or ${a.${b}}) takes a few stack
 /// frames; no real config comes close to this many.
 constexpr int kMaxDepth = 200;
