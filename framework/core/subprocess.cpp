@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 
@@ -99,5 +100,21 @@ std::string one_line(const std::string& text) {
   }
   return joined;
 }
+
+SelfExec::SelfExec(std::vector<std::string> args, const std::map<std::string, std::string>& env) {
+  args_.push_back("attnlab");
+  args_.insert(args_.end(), args.begin(), args.end());
+  for (char** entry = environ; *entry; ++entry) {
+    const std::string text = *entry;
+    if (!env.count(text.substr(0, text.find('=')))) env_.push_back(text);
+  }
+  for (const auto& [key, value] : env) env_.push_back(key + "=" + value);
+  for (auto& arg : args_) argv_.push_back(arg.data());
+  argv_.push_back(nullptr);
+  for (auto& entry : env_) envp_.push_back(entry.data());
+  envp_.push_back(nullptr);
+}
+
+void SelfExec::exec() const { execve("/proc/self/exe", argv_.data(), envp_.data()); }
 
 }  // namespace attnlab

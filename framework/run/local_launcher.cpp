@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "config/map_reader.h"
+#include "core/subprocess.h"
 
 namespace attnlab {
 
@@ -18,16 +19,11 @@ namespace {
 
 /// Starts `attnlab <args...>` as a child process; stdout/stderr are inherited.
 pid_t spawn_self(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+  const SelfExec self(args, env);  // built before the fork: the child only calls execve
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
-    for (const auto& [key, value] : env) setenv(key.c_str(), value.c_str(), 1);
-    std::vector<char*> argv;
-    static std::string self = "attnlab";
-    argv.push_back(self.data());
-    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    execv("/proc/self/exe", argv.data());
+    self.exec();
     _exit(127);
   }
   return pid;

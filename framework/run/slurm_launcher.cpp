@@ -377,12 +377,7 @@ void run_array_task(const fs::path& sweep_dir) {
   unsetenv("ATTNLAB_LOG_PREFIX");
   std::cout << fmt::format("attnlab sweep task {}: job {} ({}): attnlab {}", index, job.name, job.dir, join(args, " "))
             << std::endl;
-  std::vector<char*> argv;
-  static std::string self = "attnlab";
-  argv.push_back(self.data());
-  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  execv("/proc/self/exe", argv.data());
+  SelfExec(args).exec();
   throw std::runtime_error(std::string("cannot execute /proc/self/exe: ") + strerror(errno));
 }
 
