@@ -53,6 +53,11 @@ std::string render_markdown(const Report& report) {
   std::string out;
   for (const auto& table : report.tables) out += to_markdown(table) + "\n";
   for (const auto& figure : report.figures) out += "### " + figure.title + "\n\n" + figure.markdown + "\n";
+  if (!report.run_set.gap_warnings.empty()) {
+    out += "Runs with missing rows (a crash and resume before attnlab flushed rows with each checkpoint):\n\n";
+    for (const auto& warning : report.run_set.gap_warnings) out += "- " + warning + "\n";
+    out += "\n";
+  }
   if (!report.run_set.warnings.empty()) {
     out += "Skipped files:\n\n";
     for (const auto& warning : report.run_set.warnings) out += "- " + warning + "\n";
@@ -75,6 +80,11 @@ std::string render_html(const Report& report) {
   if (!report.run_set.warnings.empty()) {
     out += "<ul class=\"warnings\">\n";
     for (const auto& warning : report.run_set.warnings) out += "<li>skipped " + html_escape(warning) + "</li>\n";
+    out += "</ul>\n";
+  }
+  if (!report.run_set.gap_warnings.empty()) {
+    out += "<ul class=\"warnings\">\n";
+    for (const auto& warning : report.run_set.gap_warnings) out += "<li>missing rows: " + html_escape(warning) + "</li>\n";
     out += "</ul>\n";
   }
   for (const auto& table : report.tables) out += to_html(table);
@@ -107,6 +117,7 @@ std::string default_out_dir(const std::vector<std::string>& paths) {
 int run_report(const ReportOptions& options, std::ostream& out, std::ostream& err) {
   const Report report = build_report(options);
   for (const auto& warning : report.run_set.warnings) err << "warning: " << warning << " (skipped)\n";
+  for (const auto& warning : report.run_set.gap_warnings) err << "warning: " << warning << "\n";
   const std::string out_dir = options.out_dir.empty() ? default_out_dir(options.paths) : options.out_dir;
   write_report(report, out_dir);
   for (const auto& table : report.tables) out << to_markdown(table) << "\n";

@@ -37,7 +37,35 @@ void add_group_choices(FlatConfig& config, const std::string& overrides_yaml) {
   }
 }
 
+int64_t config_int(const FlatConfig& config, const std::string& key) {
+  const std::string* value = find_value(config, key);
+  if (!value) return 0;
+  try {
+    return std::stoll(*value);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
 }  // namespace
+
+std::string missing_steps(const std::vector<int64_t>& steps, int64_t every) {
+  if (every <= 0 || steps.empty()) return "";
+  std::vector<std::pair<int64_t, int64_t>> ranges;  // [first, last] missing multiples
+  size_t i = 0;
+  for (int64_t want = every; want <= steps.back(); want += every) {
+    while (i < steps.size() && steps[i] < want) ++i;
+    if (i < steps.size() && steps[i] == want) continue;
+    if (!ranges.empty() && ranges.back().second == want - every) ranges.back().second = want;
+    else ranges.emplace_back(want, want);
+  }
+  std::string out;
+  for (const auto& [first, last] : ranges) {
+    if (!out.empty()) out += ", ";
+    out += first == last ? std::to_string(first) : std::to_string(first) + "-" + std::to_string(last);
+  }
+  return out;
+}
 
 std::vector<std::string> find_run_files(const std::vector<std::string>& paths) {
   std::vector<std::string> files;
@@ -77,6 +105,15 @@ LoadedRun load_run(const std::string& path) {
     for (size_t i = 0; i < splits.size(); ++i)
       if (splits[i] == results::kValSplit) run.val.push_back({steps[i], loss[i], ppl[i], bpc[i]});
     if (!run.val.empty()) run.final_val = run.val.back();
+    std::vector<int64_t> val_steps;
+    for (const auto& point : run.val) val_steps.push_back(point.step);
+    const std::string missing = missing_steps(val_steps, config_int(run.config, "train.eval_every"));
+    if (!missing.empty()) run.gaps.push_back("/eval: no val rows for steps " + missing);
+  }
+  if (reader.has_table(results::kTrainTable)) {
+    const std::string missing =
+        missing_steps(reader.ints(results::kTrainTable, "step"), config_int(run.config, "train.log_every"));
+    if (!missing.empty()) run.gaps.push_back("/train: no rows for steps " + missing);
   }
   run.tokens_per_s = reader.has_table(results::kTrainTable)
                          ? median(reader.doubles(results::kTrainTable, "tokens_per_s"))
@@ -91,6 +128,7 @@ RunSet load_runs(const std::vector<std::string>& paths) {
   for (const auto& file : files) {
     try {
       set.runs.push_back(load_run(file));
+      for (const auto& gap : set.runs.back().gaps) set.gap_warnings.push_back(set.runs.back().dir + ": " + gap);
     } catch (const UserError& e) {
       set.warnings.push_back(e.what());
     }

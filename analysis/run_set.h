@@ -36,7 +36,12 @@ struct LoadedRun {
   std::vector<EvalPoint> val;                     ///< validation curve, in file order
   std::optional<EvalPoint> final_val;             ///< the last validation row
   double tokens_per_s = 0;                        ///< median of /train tokens_per_s (NaN if no rows)
+  std::vector<std::string> gaps;                  ///< "/train: no rows for steps 110-150": logged steps missing
 };
+
+/// The multiples of `every` up to the last of `steps` (ascending) that `steps` lacks, as ranges
+/// "110-150, 170" (empty when none or every <= 0). Extra steps (checkpoints, the last step) are fine.
+std::string missing_steps(const std::vector<int64_t>& steps, int64_t every);
 
 /// Every run.h5 below the given directories (recursively, sorted), or the paths themselves when they
 /// are files. UserError for a path that does not exist.
@@ -49,6 +54,9 @@ LoadedRun load_run(const std::string& path);
 struct RunSet {
   std::vector<LoadedRun> runs;
   std::vector<std::string> warnings;
+  /// One line per loaded run whose tables miss logged steps (an older run.h5 that a crash and
+  /// resume left with a hole): the report names them instead of drawing across the gap.
+  std::vector<std::string> gap_warnings;
 };
 
 /// Finds and loads the runs below `paths`. UserError when there are no run files at all, or when

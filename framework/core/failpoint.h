@@ -9,8 +9,11 @@
 /// command line contains `text` (one job of a sweep: `@lr=0.1`). Names in use:
 ///   train.step        after an optimizer step, before its row is logged
 ///   eval.batch        between two evaluation batches
+///   rows.flush.before a checkpoint is due, its rows not yet flushed to run.h5
+///   rows.flush.after  its rows flushed, the checkpoint not yet written
 ///   checkpoint.write  the checkpoint's temporary file written, not yet renamed
-///   report.write      a report file's temporary written, not yet renamed
+///   checkpoint.renamed the checkpoint renamed into place
+///   file.write        an atomic file's temporary (report, index.yaml) written, not yet renamed
 /// Torch-free; the check is one cached branch when unset.
 
 namespace attnlab {

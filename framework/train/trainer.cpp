@@ -209,7 +209,9 @@ EvalResult Trainer::run() {
     }
     evaluated_last = false;
 
-    if (step_ % train_.log_every == 0 || step_ == train_.steps) {
+    const bool checkpoint_due = train_.checkpoint_every > 0 && step_ % train_.checkpoint_every == 0 && step_ < train_.steps;
+    // A checkpoint step always ends a logging interval: a resumed run's rows then average the same steps.
+    if (step_ % train_.log_every == 0 || step_ == train_.steps || checkpoint_due) {
       // NaN when every step of the interval was skipped (on_nonfinite=skip)
       const double loss_value = interval_steps ? interval_loss.item<double>() / static_cast<double>(interval_steps)
                                                : std::nan("");
@@ -231,7 +233,7 @@ EvalResult Trainer::run() {
       evaluated_last = true;
       interval_start = Clock::now();  // evaluation time is not training throughput
     }
-    if (train_.checkpoint_every > 0 && step_ % train_.checkpoint_every == 0 && step_ < train_.steps) {
+    if (checkpoint_due) {
       save(train_.keep_checkpoints ? run_dir_ / fmt::format("checkpoint_{:07d}.pt", step_) : checkpoint_path(run_dir_));
     }
   }
@@ -288,7 +290,12 @@ void Trainer::save(const std::filesystem::path& path) {
     throw std::runtime_error(fmt::format("non-finite weights after step {}, first in {}; checkpoint not written{}", step_,
                                          site.where, last_checkpoint_note()));
   }
+  // Rows up to this step reach run.h5 before the checkpoint exists: a resume from it never redoes them.
+  failpoint("rows.flush.before");
+  store_.flush();
+  failpoint("rows.flush.after");
   save_checkpoint(path.string(), model_, optimizer_.get(), {step_, tokens_, config_yaml_});
+  failpoint("checkpoint.renamed");
   last_checkpoint_ = path;
   last_checkpoint_step_ = step_;
 }

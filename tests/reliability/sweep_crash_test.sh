@@ -2,13 +2,16 @@
 # A 4-job sweep (2 at a time) where one job segfaults (a failpoint raises SIGSEGV in that job
 # only) and another is killed with kill -9 from outside: both are marked failed (index.yaml and
 # their run.h5, with the signal), the other two complete, the report shows the failures, and
-# --resume reruns exactly the two failed jobs to completion.
+# --resume reruns exactly the two failed jobs to completion. The four jobs train on copies of one
+# text, so each resumed job's whole run.h5 must equal a job that was never interrupted (checkpoints
+# every 50 steps fall between evaluations every 100: rows logged since the last evaluation are at
+# stake at each crash).
 # usage: sweep_crash_test.sh <attnlab binary> <source dir>
 set -u
 source "$(dirname "$0")/../cli/common.sh" "$1" "$2"
 for j in a b c d; do cp small.txt $j.txt; done
-args="$fast train.steps=400 train.eval_every=50 train.checkpoint_every=50 train.log_every=10"
-ATTNLAB_FAILPOINT="train.step:120:segv@data.path=b.txt" \
+args="$fast train.steps=400 train.eval_every=100 train.checkpoint_every=50 train.log_every=10"
+ATTNLAB_FAILPOINT="train.step:180:segv@data.path=b.txt" \
   $attnlab run -m $args data.path=a.txt,b.txt,c.txt,d.txt -j 2 > sweep.txt 2>&1 &
 sweep_pid=$!
 # kill -9 job c once it has a checkpoint
@@ -42,5 +45,8 @@ grep -c "status: completed" "$index" | grep -qx 4 && ok "all 4 completed after r
 for j in b c; do
   h5check "$sweep/data.path=$j.txt/run.h5" --status completed --expect "train/step[-1]=400" > /dev/null \
     && ok "$j.txt completed after resume" || bad "$j.txt after resume"
+  /usr/bin/python3 "$source_dir/tests/reliability/reliability_check.py" same "$sweep/data.path=a.txt/run.h5" \
+    "$sweep/data.path=$j.txt/run.h5" > $j.same.txt \
+    && ok "$j.txt run.h5 after resume equals uninterrupted a.txt: $(head -1 $j.same.txt)" || bad "$j.txt run.h5 differs: $(head -3 $j.same.txt)"
 done
 finish

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -297,4 +298,58 @@ TEST_CASE("the sparsity table shows each variant's last /sparsity step next to i
   CHECK(map.html.find("rgba(200,30,30,1.00)\">In</span>") != std::string::npos);
   CHECK(map.html.find("&lt;</span>") != std::string::npos);
   CHECK(map.html.find("dropped from query 1 on") != std::string::npos);
+}
+
+TEST_CASE("missing_steps names the logged multiples a table lacks, as ranges", "[report]") {
+  CHECK(missing_steps({10, 20, 30}, 10).empty());
+  CHECK(missing_steps({10, 20, 25, 30, 33}, 10).empty());  // checkpoint and final rows are extra, not gaps
+  CHECK(missing_steps({10, 20, 30}, 0).empty());
+  CHECK(missing_steps({}, 10).empty());
+  CHECK(missing_steps({10, 20, 60, 80}, 10) == "30-50, 70");
+  CHECK(missing_steps({50}, 10) == "10-40");
+  // against a naive set difference on random step sets
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<int64_t> steps;
+    for (int64_t s = 1; s <= 60; ++s)
+      if ((s * 7919 + trial * 104729) % 5 < 2) steps.push_back(s);
+    if (steps.empty()) continue;
+    std::string naive;
+    for (int64_t want = 4; want <= steps.back(); want += 4)
+      if (std::find(steps.begin(), steps.end(), want) == steps.end()) naive += std::to_string(want) + ",";
+    std::string got = missing_steps(steps, 4), expanded;
+    std::istringstream parts(got);
+    for (std::string part; std::getline(parts, part, ',');) {
+      if (part.front() == ' ') part.erase(0, 1);
+      const size_t dash = part.find('-');
+      const int64_t first = std::stoll(part.substr(0, dash)), last = dash == std::string::npos ? first : std::stoll(part.substr(dash + 1));
+      for (int64_t s = first; s <= last; s += 4) expanded += std::to_string(s) + ",";
+    }
+    CHECK(expanded == naive);
+  }
+}
+
+TEST_CASE("the report warns once per run whose /train has a hole, naming the run and the steps", "[report]") {
+  test::TempDir dir;
+  const fs::path run_dir = dir.path() / "holed";
+  fs::create_directories(run_dir);
+  results::RunInfo info;
+  info.config_yaml = "mixer:\n  name: softmax\ntrain:\n  steps: 300\n  log_every: 10\n  eval_every: 100\n";
+  results::RunStore store = results::RunStore::create((run_dir / "run.h5").string(), info);
+  for (int64_t step = 10; step <= 300; step += 10)
+    if (step <= 100 || step > 150) store.append("/train", {step, step * 256, 3.0, 1e-3, 1.0, 1000.0, 1.0});
+  for (int64_t step = 100; step <= 300; step += 100) store.append("/eval", {step, std::string("val"), 2.0, 7.4, 2.9});
+  store.mark_completed();
+  write_fake_run(dir.path() / "whole", {"softmax", 2, {20, 10, 9}});
+
+  ReportOptions options;
+  options.paths = {dir.path().string()};
+  options.out_dir = (dir.path() / "out").string();
+  std::ostringstream out, err;
+  CHECK(run_report(options, out, err) == 0);
+  const std::string expected = "warning: " + run_dir.string() + ": /train: no rows for steps 110-150\n";
+  CHECK_THAT(err.str(), Catch::Contains(expected));
+  CHECK(err.str().find("warning:") == err.str().rfind("warning:"));  // once, and not for the whole run
+  std::ifstream md(dir.path() / "out" / "report.md");
+  const std::string markdown((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
+  CHECK_THAT(markdown, Catch::Contains("/train: no rows for steps 110-150"));
 }
