@@ -80,6 +80,11 @@ std::optional<Table> perplexity_table(const ReportContext& context) {
   table.name = "perplexity";
   table.title = "Final validation perplexity";
   table.columns = {"variant", "status", "seeds", "step", "val ppl", "val bpc", "Δ ppl", "params", "tokens/s"};
+  // probe-task runs: accuracy at the scored positions (the column appears only when some run has it)
+  const bool any_accuracy = std::any_of(context.runs.begin(), context.runs.end(), [](const LoadedRun& run) {
+    return run.final_val && std::isfinite(run.final_val->accuracy);
+  });
+  if (any_accuracy) table.columns.insert(table.columns.begin() + 6, "val acc");
 
   std::optional<BaselineSpec> spec;
   if (!context.baseline.empty()) spec = BaselineSpec::parse(context.baseline);
@@ -106,12 +111,17 @@ std::optional<Table> perplexity_table(const ReportContext& context) {
         delta = Cell{"baseline", 0.0, std::nullopt};
       else if (ppl.n && std::isfinite(base))
         delta = Cell::delta(ppl.mean - base, 2);
-      table.rows.push_back({Cell::text_cell(variant.label), Cell::text_cell(status_text(row)),
-                            Cell::number(static_cast<double>(row.runs.size()), 0),
-                            step >= 0 ? Cell::number(static_cast<double>(step), 0) : Cell::empty(),
-                            Cell::mean_std(ppl.mean, ppl.std, ppl.n, 2), Cell::mean_std(bpc.mean, bpc.std, bpc.n, 3),
-                            delta, mean_params.n ? Cell::count(mean_params.mean) : Cell::empty(),
-                            mean_speed.n ? Cell::count(mean_speed.mean) : Cell::empty()});
+      std::vector<Cell> cells{Cell::text_cell(variant.label), Cell::text_cell(status_text(row)),
+                              Cell::number(static_cast<double>(row.runs.size()), 0),
+                              step >= 0 ? Cell::number(static_cast<double>(step), 0) : Cell::empty(),
+                              Cell::mean_std(ppl.mean, ppl.std, ppl.n, 2), Cell::mean_std(bpc.mean, bpc.std, bpc.n, 3),
+                              delta, mean_params.n ? Cell::count(mean_params.mean) : Cell::empty(),
+                              mean_speed.n ? Cell::count(mean_speed.mean) : Cell::empty()};
+      if (any_accuracy) {
+        const MeanStd accuracy = final_metric(row.runs, &EvalPoint::accuracy);
+        cells.insert(cells.begin() + 6, Cell::mean_std(accuracy.mean, accuracy.std, accuracy.n, 3));
+      }
+      table.rows.push_back(std::move(cells));
     }
   }
 

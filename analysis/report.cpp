@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -39,7 +40,14 @@ Report build_report(const ReportOptions& options, const ReportSections& sections
   report.paths = options.paths;
   report.run_set = load_runs(options.paths);
   report.grouping = group_runs(report.run_set.runs, options.ignored_keys, options.baseline);
-  const ReportContext context{report.run_set.runs, report.grouping, options.baseline};
+  if (!options.best_of.empty()) {
+    std::vector<std::string> keys;
+    for (const auto& run : report.run_set.runs)
+      for (const auto& entry : run.config) keys.push_back(entry.first);
+    if (std::find(keys.begin(), keys.end(), options.best_of) == keys.end())
+      throw UserError("--best-of " + options.best_of + ": no run has this config key" + did_you_mean(options.best_of, keys));
+  }
+  const ReportContext context{report.run_set.runs, report.grouping, options.baseline, options.best_of};
   for (const auto& build : sections.tables)
     if (auto table = build(context)) report.tables.push_back(std::move(*table));
   for (const auto& build : sections.plots)

@@ -18,6 +18,7 @@ struct ReportOptions {
   std::string out_dir;                                           ///< "" = <first directory>/report
   std::string baseline = "mixer=softmax";                        ///< key=value on the flattened config; "" = no Δ column values
   std::vector<std::string> ignored_keys = default_ignored_keys();  ///< glob patterns never used as sweep axes
+  std::string best_of;                                           ///< e.g. train.lr: task tables keep its best value per cell
 };
 
 /// Everything the report shows, before rendering.

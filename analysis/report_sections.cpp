@@ -1,5 +1,6 @@
 #include "analysis/report_sections.h"
 
+#include "analysis/accuracy_table.h"
 #include "analysis/budget_plot.h"
 #include "analysis/budget_table.h"
 #include "analysis/hybrid_tables.h"
@@ -16,6 +17,8 @@ ReportSections builtin_sections() {
   sections.tables.push_back(perplexity_table);
   sections.tables.push_back(deconstructing_table);
   sections.tables.push_back(placement_table);
+  sections.tables.push_back(accuracy_table);
+  sections.tables.push_back(slice_accuracy_table);
   sections.tables.push_back(budget_table);
   sections.tables.push_back(persistence_table);
   sections.tables.push_back(sparsity_table);

@@ -21,6 +21,7 @@ struct ReportContext {
   const std::vector<LoadedRun>& runs;
   const Grouping& grouping;  ///< runs grouped into variants (rows)
   std::string baseline;      ///< "key=value" ("" for none)
+  std::string best_of;       ///< a config key (train.lr): task cells keep its best value ("" for all runs)
 };
 
 /// A free-form figure that is neither a table nor a line plot (e.g. a token heat map).

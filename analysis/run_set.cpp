@@ -1,6 +1,7 @@
 #include "analysis/run_set.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include <yaml-cpp/yaml.h>
@@ -102,8 +103,11 @@ LoadedRun load_run(const std::string& path) {
     const auto loss = reader.doubles(results::kEvalTable, "loss");
     const auto ppl = reader.doubles(results::kEvalTable, "ppl");
     const auto bpc = reader.doubles(results::kEvalTable, "bpc");
+    const auto columns = reader.columns(results::kEvalTable);
+    const bool has_accuracy = std::any_of(columns.begin(), columns.end(), [](const auto& c) { return c.name == "accuracy"; });
+    const auto accuracy = has_accuracy ? reader.doubles(results::kEvalTable, "accuracy") : std::vector<double>(splits.size(), NAN);
     for (size_t i = 0; i < splits.size(); ++i)
-      if (splits[i] == results::kValSplit) run.val.push_back({steps[i], loss[i], ppl[i], bpc[i]});
+      if (splits[i] == results::kValSplit) run.val.push_back({steps[i], loss[i], ppl[i], bpc[i], accuracy[i]});
     if (!run.val.empty()) run.final_val = run.val.back();
     std::vector<int64_t> val_steps;
     for (const auto& point : run.val) val_steps.push_back(point.step);

@@ -3,6 +3,7 @@
 /// report needs once (status, flattened config, final validation numbers, throughput).
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@ struct EvalPoint {
   double loss = 0;
   double ppl = 0;
   double bpc = 0;
+  double accuracy = std::numeric_limits<double>::quiet_NaN();  ///< probe tasks: accuracy at the scored positions
 };
 
 /// A run file, opened, with the numbers every table needs. `reader` stays open for table

@@ -9,6 +9,7 @@ void register_builtin_variants() {
   std::call_once(once, [] {
     register_builtin_mixers();
     register_builtin_eviction_policies();
+    register_builtin_tasks();
   });
 }
 

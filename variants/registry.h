@@ -3,7 +3,7 @@
 
 namespace attnlab {
 
-/// Fills the mixer and eviction-policy registries with the built-ins. Idempotent and
+/// Fills the mixer, eviction-policy and task registries with the built-ins. Idempotent and
 /// thread-safe (std::call_once); call it before building a model.
 void register_builtin_variants();
 
@@ -13,5 +13,8 @@ void register_builtin_mixers();
 /// The built-in eviction policies (variants/eviction/register_policies.cpp). Called once by
 /// register_builtin_variants().
 void register_builtin_eviction_policies();
+
+/// The built-in probe tasks (variants/tasks/register_tasks.cpp). Called once by register_builtin_variants().
+void register_builtin_tasks();
 
 }  // namespace attnlab

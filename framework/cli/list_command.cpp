@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "data/task.h"
 #include "infer/eviction_policy.h"
 #include "model/token_mixer.h"
 #include "run/launcher.h"
@@ -24,6 +25,12 @@ void list_mixers() {
 void list_policies() {
   for (const auto& name : policy_registry().names()) {
     std::cout << fmt::format("{:<16} {}", name, policy_registry().description(name)) << '\n';
+  }
+}
+
+void list_tasks() {
+  for (const auto& name : data::task_registry().names()) {
+    std::cout << fmt::format("{:<18} {}", name, data::task_registry().description(name)) << '\n';
   }
 }
 
@@ -46,12 +53,12 @@ void list_configs() {
 }  // namespace
 
 void add_list_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("list", "List registered mixers, eviction policies or config options");
+  auto* cmd = app.add_subcommand("list", "List registered mixers, eviction policies, probe tasks or config options");
   auto what = std::make_shared<std::string>();
-  const std::map<std::string, void (*)()> listers = {{"mixers", list_mixers}, {"policies", list_policies}, {"configs", list_configs}};
-  cmd->add_option("what", *what, "mixers | policies | configs")
+  const std::map<std::string, void (*)()> listers = {{"mixers", list_mixers}, {"policies", list_policies}, {"tasks", list_tasks}, {"configs", list_configs}};
+  cmd->add_option("what", *what, "mixers | policies | tasks | configs")
       ->required()
-      ->check(CLI::IsMember({"mixers", "policies", "configs"}));
+      ->check(CLI::IsMember({"mixers", "policies", "tasks", "configs"}));
   cmd->callback([what, listers, &exit_code] {
     listers.at(*what)();
     exit_code = 0;

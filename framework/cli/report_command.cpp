@@ -19,6 +19,8 @@ void add_report_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--baseline", options->baseline,
                   "key=value on the flattened config naming the baseline rows of the Δ column; '' for none")
       ->capture_default_str();
+  cmd->add_option("--best-of", options->best_of,
+                  "a config key (e.g. train.lr): probe-task cells show its value with the best mean accuracy, as Zoology and MAD report");
   cmd->add_option("--ignore", *extra_ignored,
                   "config keys (glob, repeatable) not treated as sweep axes, besides: " + join(analysis::default_ignored_keys()))
       ->allow_extra_args(false);

@@ -28,6 +28,9 @@ TrainedRun TrainedRun::load(const fs::path& dir, const RunConfig& config) {
   run.config = config;
   configure_threads(config.threads);
   run.device = resolve_device(config.device);
+  if (!config.data.task.is_null()) {
+    throw UserError(dir.string() + ": a probe-task run (data.task); eval, generate and analyze read text runs");
+  }
   run.data = data::TokenData::prepare(config.data);
   ModelOptions options = config.model;
   options.vocab_size = run.data.tokenizer->vocab_size();

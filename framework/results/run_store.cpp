@@ -426,6 +426,10 @@ size_t RunStore::discard_rows_after(int64_t step) {
 
 const std::string& RunStore::path() const { return state_->path; }
 
+const std::vector<Column>& RunStore::columns(const std::string& group_path) const {
+  return state_->table(group_path).columns;
+}
+
 size_t RunStore::rows(const std::string& group_path) const {
   const Table& table = state_->table(group_path);
   return table.rows_on_disk + table.pending.size();

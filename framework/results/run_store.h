@@ -72,6 +72,8 @@ class RunStore {
   const std::string& path() const;
   /// Rows of a table, written plus buffered.
   size_t rows(const std::string& group_path) const;
+  /// Columns of a table (std::invalid_argument when it is not defined).
+  const std::vector<Column>& columns(const std::string& group_path) const;
 
  private:
   struct State;

@@ -69,7 +69,8 @@ inline constexpr const char* kValSplit = "val";
 
 /// /train: step, tokens, loss, lr, grad_norm, tokens_per_s, wall_s.
 const std::vector<Column>& train_columns();
-/// /eval: step, split, loss, ppl, bpc.
+/// /eval: step, split, loss, ppl, bpc, accuracy, answer_loss (the last two: probe tasks' scored
+/// positions, NaN for text; files before them have the first five).
 const std::vector<Column>& eval_columns();
 
 }  // namespace attnlab::results

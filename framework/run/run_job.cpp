@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -12,6 +13,7 @@
 
 #include "config/yaml_loader.h"
 #include "core/error.h"
+#include "data/dataset.h"
 #include "data/token_data.h"
 #include "model/layer_plan.h"
 #include "results/run_store.h"
@@ -57,7 +59,8 @@ TransformerLM build_model(const RunConfig& config, int64_t vocab_size, const std
 
 /// Everything a run needs in memory, prepared before its directory exists.
 struct Prepared {
-  data::TokenData data;
+  data::TokenData data;  // a text corpus's tokens (empty for a probe task)
+  std::shared_ptr<data::Dataset> dataset;
   TransformerLM model{nullptr};
   std::string device;
   std::string threads;
@@ -71,16 +74,16 @@ Prepared prepare(const RunConfig& config, bool resuming) {
   p.threads = configure_threads(config.threads);
   p.device = resolve_device(config.device);
   torch::manual_seed(config.seed);
-  p.data = data::TokenData::prepare(config.data);
-  p.model = build_model(config, p.data.tokenizer->vocab_size(), p.device);
+  if (config.data.task.is_null()) p.data = data::TokenData::prepare(config.data);
+  p.dataset = data::make_dataset(config.data, &p.data);
+  if (p.dataset->fixed_seq_len() > config.model.ctx) {
+    throw UserError(fmt::format("model.ctx = {} is shorter than the task's sequences (data.task.seq_len = {})",
+                                config.model.ctx, p.dataset->fixed_seq_len()));
+  }
+  p.model = build_model(config, p.dataset->vocab_size(), p.device);
   if (p.model->wants_fixed_stream()) {
-    // FixedSeqQK: the Q/K stream is the first ctx tokens of the training split.
-    const int64_t ctx = config.model.ctx;
-    if (static_cast<int64_t>(p.data.train.size()) < ctx) {
-      throw UserError(fmt::format("qk_source fixed_stream needs model.ctx = {} training tokens, the train split has {}",
-                                  ctx, p.data.train.size()));
-    }
-    std::vector<int64_t> first(p.data.train.begin(), p.data.train.begin() + ctx);
+    // FixedSeqQK: the Q/K stream is the first ctx tokens of the training data.
+    const std::vector<int64_t> first = p.dataset->train_prefix(config.model.ctx);
     p.model->set_fixed_stream(torch::tensor(first, torch::kInt64).to(torch::Device(p.device)));
   }
   const bool freeze = config.train.trainable == "new";
@@ -104,10 +107,11 @@ void print_summary(RunLog& log, const RunConfig& config, Prepared& p, const fs::
   log.line(fmt::format("model    {} layers, d_model {}, {} heads, ctx {}, ffn {}, {} params", m.n_layers, m.d_model,
                        m.n_heads, m.ctx, p.model->options().ffn_hidden_size(), p.model->parameter_count()));
   log.line(fmt::format("layers   {}", p.model->plan().summary()));
-  log.line(fmt::format("data     {} tokens train, {} val, tokenizer {} (vocab {})", p.data.train.size(),
-                       p.data.val.size(), p.data.tokenizer->name(), p.data.tokenizer->vocab_size()));
+  log.line("data     " + p.dataset->summary());
+  const int64_t seq_len = p.dataset->fixed_seq_len() ? p.dataset->fixed_seq_len()
+                          : config.train.seq_len > 0 ? config.train.seq_len : m.ctx;
   log.line(fmt::format("train    {} steps x {} x {} tokens, lr {} (warm-up {}, cosine to {})", config.train.steps,
-                       config.train.batch_size, config.train.seq_len > 0 ? config.train.seq_len : m.ctx,
+                       config.train.batch_size, seq_len,
                        config.train.lr, config.train.warmup_steps, config.train.min_lr));
   if (p.warm) {
     log.line("init     " + p.warm->summary());
@@ -157,9 +161,10 @@ EvalResult execute_run(const RunPlan& plan, const fs::path& run_dir, const std::
   info.seed = config.seed;
   info.n_params = p.model->parameter_count();
   results::RunStore store = results::RunStore::create((run_dir / "run.h5").string(), info);
+  if (const double chance = p.dataset->chance_accuracy(); !std::isnan(chance)) store.set_attribute("chance_accuracy", chance);
   print_summary(log, config, p, run_dir);
   return guarded(store, log, [&] {
-    Trainer trainer(p.model, p.data, config.train, config.eval, static_cast<uint64_t>(config.seed), run_dir, store, log,
+    Trainer trainer(p.model, p.dataset, config.train, config.eval, static_cast<uint64_t>(config.seed), run_dir, store, log,
                     plan.config_yaml);
     return trainer.run();
   });
@@ -176,7 +181,7 @@ EvalResult resume_run(const fs::path& run_dir, const std::string& console_prefix
   RunLog log((run_dir / "log.txt").string(), console_prefix);
   results::RunStore store = results::RunStore::open((run_dir / "run.h5").string());
   return guarded(store, log, [&] {
-    Trainer trainer(p.model, p.data, plan.config.train, plan.config.eval, static_cast<uint64_t>(plan.config.seed),
+    Trainer trainer(p.model, p.dataset, plan.config.train, plan.config.eval, static_cast<uint64_t>(plan.config.seed),
                     run_dir, store, log, plan.config_yaml);
     trainer.resume_from(checkpoint.string());
     log.line(fmt::format("resumed  {} at step {}", run_dir.string(), trainer.step()));

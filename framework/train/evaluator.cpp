@@ -9,6 +9,15 @@ namespace attnlab {
 
 EvalResult evaluate_windows(TransformerLM& model, const torch::Tensor& x, const torch::Tensor& y, int64_t batch_size,
                             double chars_per_token, const ForwardOptions& forward_options) {
+  data::EvalSet set;
+  set.x = x, set.y = y, set.chars_per_token = chars_per_token;
+  return evaluate_set(model, set, batch_size, forward_options);
+}
+
+EvalResult evaluate_set(TransformerLM& model, const data::EvalSet& set, int64_t batch_size,
+                        const ForwardOptions& forward_options) {
+  namespace F = torch::nn::functional;
+  const torch::Tensor &x = set.x, &y = set.y;
   const bool was_training = model->is_training();
   model->eval();
   torch::NoGradGuard no_grad;
@@ -16,11 +25,15 @@ EvalResult evaluate_windows(TransformerLM& model, const torch::Tensor& x, const 
   fwd.need_stats = true;
 
   const int64_t n_layers = model->n_layers();
+  const auto n_slices = static_cast<int64_t>(set.slice_names.size());
   EvalResult result;
   result.max_abs_score.assign(n_layers, std::numeric_limits<double>::quiet_NaN());
   // Pruning statistics: window-weighted sums per layer (windows all have the same length).
   std::vector<torch::Tensor> dropped_sum(n_layers), keep_sum(n_layers);
   auto loss_sum = torch::zeros({}, torch::kFloat64);
+  auto answer_loss_sum = torch::zeros({}, torch::kFloat64);
+  auto correct = torch::zeros({n_slices > 0 ? n_slices : 1}, torch::kInt64);  // per slice (or all)
+  auto answers = torch::zeros({n_slices > 0 ? n_slices : 1}, torch::kInt64);
   for (int64_t begin = 0; begin < x.size(0); begin += batch_size) {
     if (begin > 0) failpoint("eval.batch");
     const int64_t n = std::min(batch_size, x.size(0) - begin);
@@ -28,9 +41,23 @@ EvalResult evaluate_windows(TransformerLM& model, const torch::Tensor& x, const 
     auto yb = y.narrow(0, begin, n);  // [b, T]
     LMOutput out = model->forward(xb, fwd);
     auto logits = out.logits.reshape({-1, out.logits.size(-1)});  // [b*T, V]
-    loss_sum += torch::nn::functional::cross_entropy(
-                    logits, yb.reshape(-1), torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+    loss_sum += F::cross_entropy(logits, yb.reshape(-1), F::CrossEntropyFuncOptions().reduction(torch::kSum))
                     .to(torch::kFloat64);
+    if (set.labels.defined()) {
+      auto labels = set.labels.narrow(0, begin, n).reshape(-1);  // [b*T]
+      auto scored = labels.ne(data::kIgnore);                     // [b*T]
+      auto hit = logits.argmax(-1).eq(labels).logical_and(scored);
+      answer_loss_sum += F::cross_entropy(logits, labels, F::CrossEntropyFuncOptions().reduction(torch::kSum))
+                             .to(torch::kFloat64);
+      if (n_slices > 0) {
+        auto slice = set.slices.narrow(0, begin, n).reshape(-1).clamp_min(0);  // unscored positions add 0 below
+        correct.index_add_(0, slice, hit.to(torch::kInt64));
+        answers.index_add_(0, slice, scored.to(torch::kInt64));
+      } else {
+        correct += hit.sum();
+        answers += scored.sum();
+      }
+    }
     for (int64_t l = 0; l < n_layers; ++l) {
       const auto& score = out.layers[l].stats.max_abs_score;
       if (!score.defined()) continue;
@@ -54,10 +81,20 @@ EvalResult evaluate_windows(TransformerLM& model, const torch::Tensor& x, const 
     result.dropped_fraction[l] = dropped_sum[l].item<double>() / windows;
     result.mean_keep[l] = keep_sum[l].item<double>() / windows;
   }
-  result.tokens = x.numel();
+  result.tokens = y.ne(data::kIgnore).sum().item<int64_t>();
   result.loss = loss_sum.item<double>() / static_cast<double>(result.tokens);
   result.ppl = std::exp(result.loss);
-  result.bpc = result.loss / std::log(2.0) / chars_per_token;
+  result.bpc = result.loss / std::log(2.0) / set.chars_per_token;
+  if (set.labels.defined()) {
+    result.answers = answers.sum().item<int64_t>();
+    result.answer_loss = answer_loss_sum.item<double>() / static_cast<double>(result.answers);
+    result.accuracy = static_cast<double>(correct.sum().item<int64_t>()) / static_cast<double>(result.answers);
+    for (int64_t s = 0; s < n_slices; ++s) {
+      const int64_t count = answers[s].item<int64_t>();
+      result.slice_answers.push_back(count);
+      result.slice_accuracy.push_back(count ? static_cast<double>(correct[s].item<int64_t>()) / static_cast<double>(count) : nan);
+    }
+  }
   if (was_training) model->train();
   return result;
 }

@@ -1,8 +1,10 @@
 #pragma once
 /// Perplexity evaluation on a fixed set of validation windows.
 
+#include <limits>
 #include <vector>
 
+#include "data/dataset.h"
 #include "model/transformer_lm.h"
 
 namespace attnlab {
@@ -15,10 +17,22 @@ struct EvalResult {
   std::vector<double> max_abs_score;   ///< per layer, largest |pre-normalisation score| (NaN if none)
   std::vector<double> dropped_fraction;  ///< per layer, share of causal context pruned (NaN unless the mixer prunes)
   std::vector<double> mean_keep;         ///< per layer, mean keep probability of the causal context (NaN likewise)
+  // Probe tasks (an eval set with labels); NaN / empty for text.
+  double accuracy = std::numeric_limits<double>::quiet_NaN();     ///< argmax == label, over scored positions
+  double answer_loss = std::numeric_limits<double>::quiet_NaN();  ///< mean cross-entropy at scored positions
+  int64_t answers = 0;                                            ///< scored positions
+  std::vector<double> slice_accuracy;  ///< per slice of the eval set (NaN for an empty slice)
+  std::vector<int64_t> slice_answers;  ///< scored positions per slice
 
   /// True when some layer reported pruning statistics.
   bool has_sparsity() const;
 };
+
+/// Evaluates `model` on an eval set in batches (no grad, eval mode restored afterwards): the loss
+/// over the targets that are not ignored and, when the set has labels, accuracy and answer loss at
+/// the scored positions, overall and per slice.
+EvalResult evaluate_set(TransformerLM& model, const data::EvalSet& set, int64_t batch_size,
+                        const ForwardOptions& forward_options = {});
 
 /// Evaluates `model` on windows x, y [N, T] in batches (no grad, eval mode restored afterwards).
 /// `chars_per_token` converts the per-token loss to bits per character (1 for a char tokenizer).

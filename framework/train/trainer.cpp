@@ -67,8 +67,14 @@ double overall_mean_keep(const EvalResult& r) { return mean_of_defined(r.mean_ke
 
 Trainer::Trainer(TransformerLM model, const data::TokenData& data, TrainOptions train, EvalOptions eval, uint64_t seed,
                  std::filesystem::path run_dir, results::RunStore& store, RunLog& log, std::string config_yaml)
+    : Trainer(std::move(model), data::text_dataset(data), train, eval, seed, std::move(run_dir), store, log,
+              std::move(config_yaml)) {}
+
+Trainer::Trainer(TransformerLM model, std::shared_ptr<const data::Dataset> data, TrainOptions train, EvalOptions eval,
+                 uint64_t seed, std::filesystem::path run_dir, results::RunStore& store, RunLog& log,
+                 std::string config_yaml)
     : model_(std::move(model)),
-      data_(data),
+      data_(std::move(data)),
       train_(train),
       eval_(eval),
       seed_(seed),
@@ -76,15 +82,24 @@ Trainer::Trainer(TransformerLM model, const data::TokenData& data, TrainOptions 
       store_(store),
       log_(log),
       config_yaml_(std::move(config_yaml)),
-      seq_len_(train.seq_len > 0 ? train.seq_len : model_->options().ctx),
+      seq_len_(data_->fixed_seq_len() > 0 ? data_->fixed_seq_len()
+                                           : train.seq_len > 0 ? train.seq_len : model_->options().ctx),
       schedule_{train.lr, train.min_lr, train.warmup_steps, train.steps},
       optimizer_(make_optimizer(model_, train)),
       parameters_(trainable_parameters(model_)),
       precision_(precision_from_name(train.precision)) {
   device_ = parameters_.front().device();
-  std::tie(val_x_, val_y_) = data::validation_windows(data.val, seq_len_, eval.max_windows);
-  val_x_ = val_x_.to(device_), val_y_ = val_y_.to(device_);
-  chars_per_token_ = static_cast<double>(data.val_chars) / static_cast<double>(data.val.size());
+  eval_set_ = data_->eval_set(seq_len_, eval.max_windows);
+  for (torch::Tensor* t : {&eval_set_.x, &eval_set_.y, &eval_set_.labels, &eval_set_.slices})
+    if (t->defined()) *t = t->to(device_);
+  eval_has_accuracy_ = store_.columns(results::kEvalTable).size() == results::eval_columns().size();
+  if (!eval_set_.slice_names.empty()) {
+    store_.define_table("/eval_slices", {{"step", results::ColumnType::Int64},
+                                         {"split", results::ColumnType::String},
+                                         {"slice", results::ColumnType::String},
+                                         {"accuracy", results::ColumnType::Float64},
+                                         {"answers", results::ColumnType::Int64}});
+  }
   store_.define_table("/analysis/logit_scale", {{"step", results::ColumnType::Int64},
                                                 {"layer", results::ColumnType::Int64},
                                                 {"max_abs_score", results::ColumnType::Float64}});
@@ -138,7 +153,7 @@ void Trainer::on_nonfinite(const torch::Tensor& x, const torch::Tensor& objectiv
 
 torch::Tensor Trainer::train_step(double lr, torch::Tensor& grad_norm, bool& skipped) {
   for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-  auto [x, y] = data::sample_batch(data_.train, train_.batch_size, seq_len_, seed_, step_);  // [B, T] each
+  auto [x, y] = data_->train_batch(train_.batch_size, seq_len_, seed_, step_);  // [B, T] each; y: kIgnore where not trained
   x = x.to(device_), y = y.to(device_);
   torch::Tensor loss, objective;
   {
@@ -243,8 +258,8 @@ EvalResult Trainer::run() {
 }
 
 EvalResult Trainer::evaluate_and_record() {
-  EvalResult r = evaluate_windows(model_, val_x_, val_y_, eval_.batch_size, chars_per_token_);
-  store_.append("/eval", {step_, std::string("val"), r.loss, r.ppl, r.bpc});
+  EvalResult r = evaluate_set(model_, eval_set_, eval_.batch_size);
+  record_eval("val", r);
   for (size_t layer = 0; layer < r.max_abs_score.size(); ++layer) {
     if (!std::isnan(r.max_abs_score[layer])) {
       store_.append("/analysis/logit_scale", {step_, static_cast<int64_t>(layer), r.max_abs_score[layer]});
@@ -256,20 +271,30 @@ EvalResult Trainer::evaluate_and_record() {
     // The paper's "Skip": the same hybrid with its non-standard layers bypassed, as a second row.
     ForwardOptions skip;
     skip.skip_layers = nonstandard_layers(model_);
-    skipped = evaluate_windows(model_, val_x_, val_y_, eval_.batch_size, chars_per_token_, skip);
-    store_.append("/eval", {step_, std::string("val_skip"), skipped->loss, skipped->ppl, skipped->bpc});
+    skipped = evaluate_set(model_, eval_set_, eval_.batch_size, skip);
+    record_eval("val_skip", *skipped);
   }
   store_.flush();  // before the log line: a logged eval is always on disk
-  log_.line(fmt::format("eval step {:>6} | val loss {:.4f} | ppl {:.3f} | bpc {:.4f}", step_, r.loss, r.ppl, r.bpc));
+  log_.line(fmt::format("eval step {:>6} | val loss {:.4f} | ppl {:.3f} | bpc {:.4f}{}", step_, r.loss, r.ppl, r.bpc,
+                        std::isnan(r.accuracy) ? "" : fmt::format(" | accuracy {:.4f}", r.accuracy)));
   if (r.has_sparsity()) {
     log_.line(fmt::format("eval step {:>6} | context pruned {:.1f}% (mean keep {:.3f})", step_,
                           100.0 * overall_dropped(r), overall_mean_keep(r)));
   }
   if (skipped) {
-    log_.line(fmt::format("eval step {:>6} | val_skip loss {:.4f} | ppl {:.3f} | bpc {:.4f}", step_, skipped->loss,
-                          skipped->ppl, skipped->bpc));
+    log_.line(fmt::format("eval step {:>6} | val_skip loss {:.4f} | ppl {:.3f} | bpc {:.4f}{}", step_, skipped->loss,
+                          skipped->ppl, skipped->bpc,
+                          std::isnan(skipped->accuracy) ? "" : fmt::format(" | accuracy {:.4f}", skipped->accuracy)));
   }
   return r;
+}
+
+void Trainer::record_eval(const std::string& split, const EvalResult& r) {
+  if (eval_has_accuracy_) store_.append(results::kEvalTable, {step_, split, r.loss, r.ppl, r.bpc, r.accuracy, r.answer_loss});
+  else store_.append(results::kEvalTable, {step_, split, r.loss, r.ppl, r.bpc});
+  for (size_t s = 0; s < r.slice_accuracy.size(); ++s) {
+    store_.append("/eval_slices", {step_, split, eval_set_.slice_names[s], r.slice_accuracy[s], r.slice_answers[s]});
+  }
 }
 
 void Trainer::record_sparsity(const EvalResult& r) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "data/dataset.h"
 #include "data/token_data.h"
 #include "model/transformer_lm.h"
 #include "train/autocast_scope.h"
@@ -30,6 +31,9 @@ class Trainer {
   static constexpr int64_t kAllLayers = -1;
 
   /// `run_dir` receives checkpoints (checkpoint.pt); `store` and `log` belong to the run.
+  Trainer(TransformerLM model, std::shared_ptr<const data::Dataset> data, TrainOptions train, EvalOptions eval,
+          uint64_t seed, std::filesystem::path run_dir, results::RunStore& store, RunLog& log, std::string config_yaml);
+  /// Trains on a text corpus's token streams (`data` must outlive the trainer).
   Trainer(TransformerLM model, const data::TokenData& data, TrainOptions train, EvalOptions eval, uint64_t seed,
           std::filesystem::path run_dir, results::RunStore& store, RunLog& log, std::string config_yaml);
 
@@ -68,9 +72,11 @@ class Trainer {
   /// Rows of /sparsity (step, layer, dropped_fraction, mean_keep): one per pruned layer and one
   /// for all of them together (layer = kAllLayers).
   void record_sparsity(const EvalResult& r);
+  /// One /eval row (and /eval_slices rows for a task with slices) of `split`.
+  void record_eval(const std::string& split, const EvalResult& r);
 
   TransformerLM model_;
-  const data::TokenData& data_;
+  std::shared_ptr<const data::Dataset> data_;
   TrainOptions train_;
   EvalOptions eval_;
   uint64_t seed_;
@@ -84,8 +90,8 @@ class Trainer {
   std::vector<torch::Tensor> parameters_;
   Precision precision_;
   torch::Device device_{torch::kCPU};
-  torch::Tensor val_x_, val_y_;  // [N, T] fixed validation windows
-  double chars_per_token_ = 1.0;
+  data::EvalSet eval_set_;  // fixed validation windows or a task's test set
+  bool eval_has_accuracy_ = true;  // false for a run file from before the accuracy columns (resumed)
   int64_t step_ = 0;
   int64_t tokens_ = 0;
   int64_t skipped_steps_ = 0;              // on_nonfinite=skip: steps whose update was dropped

@@ -28,7 +28,13 @@ std::string data_difference(const data::DataOptions& ours, const data::DataOptio
   auto differ = [](const std::string& key, const auto& a, const auto& b) {
     return a == b ? std::string() : fmt::format("data.{} is '{}' here, '{}' in the checkpoint's run", key, a, b);
   };
-  std::string d = differ("path", ours.path, theirs.path);
+  auto task_name = [](const data::DataOptions& o) {
+    const cfg::Node* name = o.task.is_null() ? nullptr : o.task.find("name");
+    return name && name->is_scalar() ? name->text() : std::string("none (text)");
+  };
+  std::string d = differ("task.name", task_name(ours), task_name(theirs));
+  if (d.empty() && !ours.task.is_null()) return d;  // a task's vocabulary is its own; shapes are checked on loading
+  if (d.empty()) d = differ("path", ours.path, theirs.path);
   if (d.empty() && ours.path.empty()) d = differ("corpus", ours.corpus, theirs.corpus);
   if (d.empty()) d = differ("tokenizer", ours.tokenizer, theirs.tokenizer);
   if (d.empty() && ours.tokenizer == "bpe") d = differ("vocab_size", ours.vocab_size, theirs.vocab_size);

@@ -44,6 +44,9 @@ cp -r "$prev" text_h5 && echo "not hdf5" > text_h5/run.h5
 cp -r "$prev" no_checkpoint && rm no_checkpoint/checkpoint.pt
 $attnlab run $fast train.steps=2 train.eval_every=2 model.d_model=48 out_dir=wider > /dev/null 2>&1
 other_arch=$(ls -d wider/default/*/)checkpoint.pt
+$attnlab run data=mqar model.n_layers=1 model.d_model=32 model.n_heads=2 data.task.train_examples=50 data.task.test_examples=20 \
+  train.steps=2 train.eval_every=2 train.batch_size=4 threads=1 out_dir=task > /dev/null 2>&1
+cp -r "$(ls -d task/default/*/)" task_run
 tail -c 30000 "$corpus" > other_text.txt  # valid text, another corpus: another character vocabulary
 mkdir -p bad_sweep_dir && printf 'config_dir: configs\nexperiment_file: ""\n' > bad_sweep_dir/sweep.yaml && printf 'jobs: [\n' > bad_sweep_dir/index.yaml
 mkdir -p readonly && chmod 555 readonly
@@ -112,6 +115,14 @@ report of a folder without runs | no run.h5 files under emptydir | - | report em
 warm start, checkpoint of another architecture | has shape | - | run $fast init_from=$other_arch $quick
 warm start, vocabulary of another corpus | trained on other data | - | run $fast data.path=other_text.txt init_from=$prev/checkpoint.pt $quick
 warm start from a truncated checkpoint | cannot be read (truncated | - | run $fast init_from=cut_checkpoint/checkpoint.pt $quick
+unknown task | unknown value 'mqr' (did you mean 'mqar'?) | - | run data=mqar data.task.name=mqr $quick
+task: more pairs than the length allows | data.task.num_kv_pairs: 40 pairs x 1 passes and 40 queries need seq_len >= 160, got 64 | - | run data=mqar data.task.num_kv_pairs=40 $quick
+task: vocabulary too small | data.task.vocab_size: 16 is too small for 8 distinct keys | - | run data=mqar data.task.vocab_size=16 $quick
+task: negative power_a | data.task.power_a: must be in (0, 1], got -0.5 | - | run data=mqar data.task.power_a=-0.5 $quick
+task: unknown task option | unknown key 'data.task.num_pairs' | - | run data=mqar ++data.task.num_pairs=4 $quick
+task: bad loss | data.task.loss: unknown value 'every' | - | run data=mqar data.task.loss=every $quick
+task: longer than the model's context | model.ctx = 8 is shorter than the task's sequences | - | run data=mqar $quick
+task: eval of a task run | a probe-task run | - | eval task_run
 disk full (ulimit -f) | not enough room | fsize=48 | run $fast train.steps=200 train.eval_every=10 train.log_every=1 out_dir=full_disk
 disk full (3 MiB tmpfs) | No space left on device | needs_tmpfs | run $fast train.steps=200 train.eval_every=50 train.checkpoint_every=1 train.keep_checkpoints=true out_dir=tiny_disk/runs
 read-only output directory | Permission denied | unprivileged | run data.path=small.txt $quick out_dir=readonly/runs
