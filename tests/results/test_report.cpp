@@ -1,8 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "analysis/flatten.h"
@@ -12,6 +15,9 @@
 #include "core/error.h"
 #include "results/run_store.h"
 #include "temp_dir.h"
+
+
+static const double kNaN = std::numeric_limits<double>::quiet_NaN();  // /eval accuracy of a text run
 
 using namespace attnlab;
 using namespace attnlab::analysis;
@@ -43,8 +49,8 @@ void write_fake_run(const fs::path& dir, const FakeRun& run) {
     store.append("/train", {step * 100, step * 100 * 256, 3.0, 1e-3, 1.0, 1000.0 * step, 1.0 * step});
   for (size_t i = 0; i < run.val_ppl.size(); ++i) {
     const int64_t step = static_cast<int64_t>(i + 1) * 100;
-    store.append("/eval", {step, std::string("train"), 9.0, 9.0, 9.0});
-    store.append("/eval", {step, std::string("val"), std::log(run.val_ppl[i]), run.val_ppl[i], std::log2(run.val_ppl[i])});
+    store.append("/eval", {step, std::string("train"), 9.0, 9.0, 9.0, kNaN, kNaN});
+    store.append("/eval", {step, std::string("val"), std::log(run.val_ppl[i]), run.val_ppl[i], std::log2(run.val_ppl[i]), kNaN, kNaN});
   }
   if (run.status == "completed") store.mark_completed();
   if (run.status == "failed") store.mark_failed(run.error);
@@ -198,8 +204,8 @@ void write_preset_run(const fs::path& dir, const std::string& preset, const std:
   info.overrides_yaml = "- mixer=" + preset + "\n- hybrid.layers=" + placement + "\n";
   info.seed = seed;
   results::RunStore store = results::RunStore::create((dir / "run.h5").string(), info);
-  store.append("/eval", {int64_t{100}, std::string("val"), std::log(ppl), ppl, 1.0});
-  if (skip_ppl > 0) store.append("/eval", {int64_t{100}, std::string("val_skip"), std::log(skip_ppl), skip_ppl, 1.0});
+  store.append("/eval", {int64_t{100}, std::string("val"), std::log(ppl), ppl, 1.0, kNaN, kNaN});
+  if (skip_ppl > 0) store.append("/eval", {int64_t{100}, std::string("val_skip"), std::log(skip_ppl), skip_ppl, 1.0, kNaN, kNaN});
   store.mark_completed();
   store.flush();
 }
@@ -240,7 +246,7 @@ void write_dcp_run(const fs::path& dir, double lambda, double ppl, double droppe
   results::RunInfo info;
   info.config_yaml = "mixer:\n  name: dcp\n  lambda: " + std::to_string(lambda) + "\nseed: 0\n";
   results::RunStore store = results::RunStore::create((dir / "run.h5").string(), info);
-  store.append("/eval", {int64_t{200}, std::string("val"), std::log(ppl), ppl, 1.0});
+  store.append("/eval", {int64_t{200}, std::string("val"), std::log(ppl), ppl, 1.0, kNaN, kNaN});
   store.define_table("/sparsity", {{"step", results::ColumnType::Int64},
                                    {"layer", results::ColumnType::Int64},
                                    {"dropped_fraction", results::ColumnType::Float64},
@@ -337,7 +343,7 @@ TEST_CASE("the report warns once per run whose /train has a hole, naming the run
   results::RunStore store = results::RunStore::create((run_dir / "run.h5").string(), info);
   for (int64_t step = 10; step <= 300; step += 10)
     if (step <= 100 || step > 150) store.append("/train", {step, step * 256, 3.0, 1e-3, 1.0, 1000.0, 1.0});
-  for (int64_t step = 100; step <= 300; step += 100) store.append("/eval", {step, std::string("val"), 2.0, 7.4, 2.9});
+  for (int64_t step = 100; step <= 300; step += 100) store.append("/eval", {step, std::string("val"), 2.0, 7.4, 2.9, kNaN, kNaN});
   store.mark_completed();
   write_fake_run(dir.path() / "whole", {"softmax", 2, {20, 10, 9}});
 
@@ -352,4 +358,67 @@ TEST_CASE("the report warns once per run whose /train has a hole, naming the run
   std::ifstream md(dir.path() / "out" / "report.md");
   const std::string markdown((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
   CHECK_THAT(markdown, Catch::Contains("/train: no rows for steps 110-150"));
+}
+
+namespace {
+
+/// A completed probe-task run with a final test accuracy.
+void write_task_run(const fs::path& dir, const std::string& mixer, const std::string& task, int64_t pairs, double lr,
+                    int64_t seed, double accuracy) {
+  fs::create_directories(dir);
+  results::RunInfo info;
+  info.config_yaml = fmt::format("mixer:\n  name: {}\ndata:\n  task:\n    name: {}\n    num_kv_pairs: {}\n    seed: 0\n"
+                                 "train:\n  lr: {}\nseed: {}\n", mixer, task, pairs, lr, seed);
+  info.seed = seed;
+  results::RunStore store = results::RunStore::create((dir / "run.h5").string(), info);
+  store.set_attribute("chance_accuracy", 1.0 / 128);
+  store.append("/eval", {int64_t{100}, std::string("val"), 1.0, 2.7, 1.4, accuracy, 0.5});
+  store.define_table("/eval_slices", {{"step", results::ColumnType::Int64}, {"split", results::ColumnType::String},
+                                      {"slice", results::ColumnType::String}, {"accuracy", results::ColumnType::Float64},
+                                      {"answers", results::ColumnType::Int64}});
+  store.append("/eval_slices", {int64_t{100}, std::string("val"), std::string("dist 1-15"), accuracy, int64_t{10}});
+  store.mark_completed();
+}
+
+}  // namespace
+
+TEST_CASE("the accuracy table pivots mixer x task setting, keeps the best lr per cell and scores each task", "[report]") {
+  test::TempDir dir;
+  const fs::path root = dir.path() / "probes";
+  int n = 0;
+  auto add = [&](const std::string& mixer, int64_t pairs, double lr, int64_t seed, double accuracy) {
+    write_task_run(root / std::to_string(n++), mixer, "mqar", pairs, lr, seed, accuracy);
+  };
+  for (int64_t seed : {0, 1}) {
+    add("softmax", 4, 1e-3, seed, 0.90 + 0.02 * seed);  // mean 0.91
+    add("softmax", 4, 3e-3, seed, 0.98 + 0.01 * seed);  // mean 0.985: the winner
+    add("softmax", 8, 1e-3, seed, 0.715);
+    add("softmax", 8, 3e-3, seed, 0.60);
+    add("mlp", 4, 1e-3, seed, 0.01);
+    add("mlp", 4, 3e-3, seed, 0.02);
+    add("mlp", 8, 1e-3, seed, 0.01);
+    add("mlp", 8, 3e-3, seed, 0.01);
+  }
+  ReportOptions options;
+  options.paths = {root.string()};
+  options.out_dir = (dir.path() / "out").string();
+  options.best_of = "train.lr";
+  const Report report = build_report(options);
+  const Table* table = nullptr;
+  for (const auto& t : report.tables)
+    if (t.name == "accuracy") table = &t;
+  REQUIRE(table);
+  CHECK(table->columns == std::vector<std::string>{"mixer", "mqar num_kv_pairs=4", "mqar num_kv_pairs=8", "mqar score"});
+  REQUIRE(table->rows.size() == 2);
+  CHECK(row_texts(*table, 0) == std::vector<std::string>{"softmax", "0.985 ± 0.007 (0.003)", "0.715 ± 0.000 (0.001)", "0.850"});
+  CHECK(row_texts(*table, 1)[0] == "mlp");
+  CHECK(row_texts(*table, 1)[1] == "0.020 ± 0.000 (0.003)");
+  CHECK_THAT(table->note, Catch::Contains("Chance: mqar num_kv_pairs=4 0.0078"));
+
+  options.best_of = "train.lrr";
+  CHECK_THROWS_WITH(build_report(options), Catch::Contains("did you mean 'train.lr'"));
+  options.best_of = "";  // without --best-of the lr axis splits the rows
+  const Report split = build_report(options);
+  for (const auto& t : split.tables)
+    if (t.name == "accuracy") CHECK(t.rows.size() == 4);
 }

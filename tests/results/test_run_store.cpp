@@ -1,9 +1,14 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <limits>
+
 #include "core/error.h"
 #include "results/run_reader.h"
 #include "results/run_store.h"
 #include "temp_dir.h"
+
+static const double kNaN = std::numeric_limits<double>::quiet_NaN();  // /eval accuracy of a text run
 
 using namespace attnlab;
 using namespace attnlab::results;
@@ -31,9 +36,9 @@ TEST_CASE("a run file is read back exactly", "[run_store]") {
     RunStore store = RunStore::create(path, sample_info());
     for (int64_t step = 0; step < 1500; ++step)
       store.append("/train", {step, step * 512, 4.0 / (1.0 + step), 1e-3 * step, 0.25, 12345.5, 0.01 * step});
-    store.append("/eval", {int64_t(500), std::string("val"), 1.5, 4.4816890703380645, 2.1640425613334453});
-    store.append("/eval", {int64_t(1000), std::string("train"), 1.25, 3.4903429574618414, 1.8033688011112042});
-    store.append("/eval", {int64_t(1000), std::string("väl ünïcode"), 1.0, 2.718281828459045, 1.4426950408889634});
+    store.append("/eval", {int64_t(500), std::string("val"), 1.5, 4.4816890703380645, 2.1640425613334453, 0.25, 0.75});
+    store.append("/eval", {int64_t(1000), std::string("train"), 1.25, 3.4903429574618414, 1.8033688011112042, kNaN, kNaN});
+    store.append("/eval", {int64_t(1000), std::string("väl ünïcode"), 1.0, 2.718281828459045, 1.4426950408889634, kNaN, kNaN});
     store.set_attribute("n_params", int64_t(900000));
     store.set_attribute("note", 0.5);
     store.mark_completed();
@@ -66,6 +71,8 @@ TEST_CASE("a run file is read back exactly", "[run_store]") {
   }
   CHECK(reader.doubles("/train", "tokens")[1499] == 1499.0 * 512);
   CHECK(reader.strings("/eval", "split") == std::vector<std::string>{"val", "train", "väl ünïcode"});
+  CHECK(reader.doubles("/eval", "accuracy")[0] == 0.25);  // a task run's columns round-trip; text rows hold NaN
+  CHECK(std::isnan(reader.doubles("/eval", "answer_loss")[1]));
   CHECK(reader.doubles("/eval", "ppl") ==
         std::vector<double>{4.4816890703380645, 3.4903429574618414, 2.718281828459045});
   const auto columns = reader.columns("/eval");
@@ -101,9 +108,9 @@ TEST_CASE("extra tables are defined once, nested groups included", "[run_store]"
 TEST_CASE("wrong rows are refused with the column named", "[run_store]") {
   test::TempDir dir;
   RunStore store = RunStore::create(dir.file("run.h5"), sample_info());
-  CHECK_THROWS_WITH(store.append("/eval", {int64_t(1), 2.0, 1.0, 1.0, 1.0}),
+  CHECK_THROWS_WITH(store.append("/eval", {int64_t(1), 2.0, 1.0, 1.0, 1.0, 1.0, 1.0}),
                     Catch::Contains("/eval/split is string, got float64"));
-  CHECK_THROWS_WITH(store.append("/eval", {1.5, std::string("val"), 1.0, 1.0, 1.0}),
+  CHECK_THROWS_WITH(store.append("/eval", {1.5, std::string("val"), 1.0, 1.0, 1.0, 1.0, 1.0}),
                     Catch::Contains("/eval/step is int64, got float64"));
   CHECK_THROWS_WITH(store.append("/eval", {int64_t(1), std::string("val")}), Catch::Contains("got a row of 2 values"));
   CHECK_THROWS_WITH(store.append("/evals", {int64_t(1)}), Catch::Contains("did you mean '/eval'"));
@@ -153,7 +160,7 @@ TEST_CASE("a store is movable", "[run_store]") {
   {
     RunStore first = RunStore::create(path, sample_info());
     RunStore second = std::move(first);
-    second.append("/eval", {int64_t(3), std::string("val"), 1.0, 2.0, 3.0});
+    second.append("/eval", {int64_t(3), std::string("val"), 1.0, 2.0, 3.0, kNaN, kNaN});
   }
   CHECK(RunReader(path).rows("/eval") == 1);
 }
