@@ -124,7 +124,7 @@ task: bad loss | data.task.loss: unknown value 'every' | - | run data=mqar data.
 task: longer than the model's context | model.ctx = 8 is shorter than the task's sequences | - | run data=mqar $quick
 task: eval of a task run | a probe-task run | - | eval task_run
 disk full (ulimit -f) | not enough room | fsize=48 | run $fast train.steps=200 train.eval_every=10 train.log_every=1 out_dir=full_disk
-disk full (3 MiB tmpfs) | No space left on device | needs_tmpfs | run $fast train.steps=200 train.eval_every=50 train.checkpoint_every=1 train.keep_checkpoints=true out_dir=tiny_disk/runs
+disk full (3 MiB tmpfs), a checkpoint larger than the room left | No space left on device | needs_tmpfs | run $fast model.d_model=128 model.n_heads=4 train.steps=200 train.eval_every=50 train.checkpoint_every=1 train.keep_checkpoints=true out_dir=tiny_disk/runs
 read-only output directory | Permission denied | unprivileged | run data.path=small.txt $quick out_dir=readonly/runs
 ROWS
 )
