@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "tasks/noise_units.h"
+
 namespace attnlab {
 
 InContextRecallTask::InContextRecallTask(Options o) : o_(o) {}
@@ -46,11 +48,7 @@ data::TaskExample InContextRecallTask::generate(data::TaskRng& rng) const {
   const int64_t kept = o_.frac_noise > 0 ? rng.below(units) : -1;
   for (int64_t i = 0; i < units; ++i) {
     const auto pos = static_cast<size_t>(2 * i);
-    if (o_.frac_noise > 0 && i != kept && rng.uniform() < o_.frac_noise) {
-      e.inputs[pos] = static_cast<int32_t>(S + rng.below(o_.noise_vocab_size));
-      e.inputs[pos + 1] = static_cast<int32_t>(S + rng.below(o_.noise_vocab_size));
-      continue;
-    }
+    if (fill_noise_unit(rng, o_.frac_noise, i, kept, S, o_.noise_vocab_size, e.inputs, pos)) continue;
     const int64_t key = rng.below(half);
     int32_t& value = value_of[static_cast<size_t>(key)];
     if (value < 0) {

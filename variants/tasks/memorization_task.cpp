@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "tasks/noise_units.h"
+
 namespace attnlab {
 
 namespace {
@@ -45,11 +47,7 @@ data::TaskExample MemorizationTask::generate(data::TaskRng& rng) const {
   const int64_t kept = o_.frac_noise > 0 ? rng.below(units) : -1;
   for (int64_t i = 0; i < units; ++i) {
     const auto pos = static_cast<size_t>(2 * i);
-    if (o_.frac_noise > 0 && i != kept && rng.uniform() < o_.frac_noise) {
-      e.inputs[pos] = static_cast<int32_t>(S + rng.below(o_.noise_vocab_size));
-      e.inputs[pos + 1] = static_cast<int32_t>(S + rng.below(o_.noise_vocab_size));
-      continue;
-    }
+    if (fill_noise_unit(rng, o_.frac_noise, i, kept, S, o_.noise_vocab_size, e.inputs, pos)) continue;
     const int64_t key = rng.below(keys);
     e.inputs[pos] = static_cast<int32_t>(key);  // inputs[pos + 1] stays INSERT
     e.labels[pos + 1] = value_of_[static_cast<size_t>(key)];
