@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "analysis/hybrid_tables.h"
 #include "analysis/stats.h"
@@ -17,6 +18,7 @@ namespace {
 
 constexpr const char* kTaskPrefix = "data.task.";
 constexpr const char* kSlicesTable = "/eval_slices";
+constexpr const char* kSkipSplit = "val_skip";
 // Options of data.task that are not difficulty settings: the data seed is a seed, the rest are bookkeeping.
 const std::set<std::string> kNotSettings = {"data.task.name", "data.task.seed", "data.task.test_examples"};
 
@@ -194,6 +196,83 @@ std::optional<Table> slice_accuracy_table(const ReportContext& context) {
   }
   table.note = "Final test accuracy per slice of the scored positions (/eval_slices, split val), mean ± std over "
                "all runs of the cell (every seed and, with --best-of, every value of its key).";
+  return table;
+}
+
+std::optional<Table> hybrid_accuracy_table(const ReportContext& context) {
+  const Layout l = layout(context);
+  // the layout's rows carry the placement ("mlp | softmax@even"); here it becomes a column
+  std::vector<std::string> mixers, placements;
+  std::map<std::tuple<std::string, std::string, std::string>, const std::vector<const LoadedRun*>*> cells;
+  for (const auto& [key, runs] : l.cells) {
+    const std::string placement = hybrid_placement(*runs.front());
+    std::string mixer = key.first;
+    if (placement != "none") mixer.erase(mixer.find(" | softmax@" + placement), 11 + placement.size());
+    if (std::find(mixers.begin(), mixers.end(), mixer) == mixers.end()) mixers.push_back(mixer);
+    if (placement != "none" && std::find(placements.begin(), placements.end(), placement) == placements.end())
+      placements.push_back(placement);
+    cells[{mixer, key.second, placement}] = &runs;
+  }
+  const bool any_uniform = std::any_of(cells.begin(), cells.end(), [](const auto& c) { return std::get<2>(c.first) == "none"; });
+  if (placements.empty() || !any_uniform) return std::nullopt;
+  std::sort(mixers.begin(), mixers.end(), [&](const std::string& a, const std::string& b) {
+    auto rank = [&](const std::string& m) {
+      for (size_t i = 0; i < l.rows.size(); ++i)
+        if (l.rows[i] == m || l.rows[i].rfind(m + " | ", 0) == 0) return i;
+      return l.rows.size();
+    };
+    return rank(a) < rank(b);
+  });
+  Table table;
+  table.name = "hybrid_accuracy";
+  table.title = "Uniform vs hybrid vs skip accuracy (Deconstructing Attention, Table 1, on probe tasks)";
+  table.columns = {"mixer"};
+  for (const auto& column : l.columns) {
+    const std::string prefix = l.columns.size() > 1 ? column + " " : std::string();
+    table.columns.push_back(prefix + "uniform");
+    for (const auto& placement : placements) {
+      table.columns.push_back(prefix + "softmax@" + placement);
+      table.columns.push_back(prefix + "softmax@" + placement + " skip");
+    }
+  }
+  for (const auto& mixer : mixers) {
+    std::vector<Cell> row{Cell::text_cell(mixer)};
+    auto add = [&](const std::vector<const LoadedRun*>* runs, bool with_skip) {
+      if (!runs) {
+        row.push_back(Cell::empty());
+        if (with_skip) row.push_back(Cell::empty());
+        return;
+      }
+      std::string winner;
+      const MeanStd m = cell_accuracy(*runs, context.best_of, &winner);
+      Cell cell = Cell::mean_std(m.mean, m.std, m.n, 3);
+      if (!context.best_of.empty()) cell.text += " (" + winner + ")";
+      row.push_back(cell);
+      if (!with_skip) return;
+      std::vector<double> skip;
+      for (const LoadedRun* run : *runs) {
+        const std::string* value = context.best_of.empty() ? nullptr : find_value(run->config, context.best_of);
+        const double accuracy = final_split_value(*run, kSkipSplit, "accuracy");
+        if ((context.best_of.empty() || (value ? *value : "") == winner) && std::isfinite(accuracy)) skip.push_back(accuracy);
+      }
+      const MeanStd s = mean_std(skip);
+      row.push_back(s.n ? Cell::mean_std(s.mean, s.std, s.n, 3) : Cell::empty());
+    };
+    for (const auto& column : l.columns) {
+      auto find = [&](const std::string& placement) {
+        auto it = cells.find({mixer, column, placement});
+        return it == cells.end() ? nullptr : it->second;
+      };
+      add(find("none"), false);
+      for (const auto& placement : placements) add(find(placement), true);
+    }
+    table.rows.push_back(std::move(row));
+  }
+  table.note = "Completed probe-task runs; final test accuracy, mean ± std over seeds. softmax@P = the hybrid with "
+               "softmax in the layers hybrid.layers = P selects and the variant elsewhere; skip = that hybrid "
+               "evaluated with its variant layers removed (split val_skip; empty unless eval.skip_layers is set).";
+  if (!context.best_of.empty())
+    table.note += " " + context.best_of + " in brackets: the best per cell; skip uses the hybrid's winner.";
   return table;
 }
 

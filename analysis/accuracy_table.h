@@ -6,6 +6,10 @@
 ///   value of KEY whose seeds have the best mean, as Zoology and MAD report, and which one won.
 ///   A task with several settings also gets a MAD-style score: its mean accuracy over them.
 /// - slices: per row and task setting, the final accuracy of every slice (MQAR's query distances).
+/// - uniform vs hybrid vs skip: Deconstructing Attention's Table 1 read in accuracy. Per mixer and
+///   task setting, the uniform model, each hybrid placement (`softmax@even`), and that hybrid
+///   evaluated with its variant layers removed (split val_skip). With `--best-of`, the hybrid's
+///   winning value also picks its skip runs: skip shows the model the hybrid column reports.
 
 #include <optional>
 
@@ -15,5 +19,7 @@ namespace attnlab::analysis {
 
 std::optional<Table> accuracy_table(const ReportContext& context);
 std::optional<Table> slice_accuracy_table(const ReportContext& context);
+/// nullopt unless the task runs include both uniform and hybrid runs.
+std::optional<Table> hybrid_accuracy_table(const ReportContext& context);
 
 }  // namespace attnlab::analysis

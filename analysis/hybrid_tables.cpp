@@ -16,17 +16,6 @@ namespace {
 constexpr const char* kSkipSplit = "val_skip";
 constexpr const char* kLogitScaleTable = "/analysis/logit_scale";
 
-/// Last /eval row of `split`: its ppl, or NaN.
-double final_split_ppl(const LoadedRun& run, const std::string& split) {
-  const results::RunReader& reader = *run.reader;
-  if (!reader.has_table(results::kEvalTable)) return std::numeric_limits<double>::quiet_NaN();
-  const auto splits = reader.strings(results::kEvalTable, "split");
-  const auto ppl = reader.doubles(results::kEvalTable, "ppl");
-  for (size_t i = splits.size(); i-- > 0;)
-    if (splits[i] == split) return ppl[i];
-  return std::numeric_limits<double>::quiet_NaN();
-}
-
 /// Largest max_abs_score over layers at the last step of /analysis/logit_scale, or NaN.
 double final_logit_scale(const LoadedRun& run) {
   const results::RunReader& reader = *run.reader;
@@ -101,7 +90,7 @@ std::optional<Table> deconstructing_table(const ReportContext& context) {
     } else {
       any_hybrid = true;
       cells.add(mixer, "hybrid", run.final_val->ppl);
-      cells.add(mixer, "skip", final_split_ppl(run, kSkipSplit));
+      cells.add(mixer, "skip", final_split_value(run, kSkipSplit, "ppl"));
       cells.add(mixer, "hybrid scale", final_logit_scale(run));
     }
   }
@@ -132,7 +121,7 @@ std::optional<Table> placement_table(const ReportContext& context) {
     const std::string mixer = mixer_label(run);
     if (std::find(mixers.begin(), mixers.end(), mixer) == mixers.end()) mixers.push_back(mixer);
     cells.add(placement, mixer, run.final_val->ppl);
-    cells.add(placement, mixer + " skip", final_split_ppl(run, kSkipSplit));
+    cells.add(placement, mixer + " skip", final_split_value(run, kSkipSplit, "ppl"));
   }
   if (cells.rows().size() < 2) return std::nullopt;
   Table table;

@@ -1,6 +1,7 @@
 #include "analysis/report.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <chrono>
@@ -33,6 +34,35 @@ std::string now_text() {
 
 }  // namespace
 
+std::vector<Claim> find_claims(const ReportOptions& options, std::vector<std::string>& warnings) {
+  if (!options.claims_file.empty()) {
+    if (!fs::is_regular_file(options.claims_file)) throw UserError("--claims " + options.claims_file + ": no such file");
+    return load_claims(options.claims_file);
+  }
+  std::vector<std::string> files;
+  for (const auto& path : options.paths) {
+    const fs::path index = fs::path(path) / "index.yaml";
+    if (!fs::is_regular_file(index)) continue;
+    std::string file;
+    try {
+      const YAML::Node node = YAML::LoadFile(index.string())["experiment_file"];
+      if (node && node.IsScalar()) file = node.as<std::string>();
+    } catch (const YAML::Exception&) {
+      continue;  // the sweep's own reader reports a broken index
+    }
+    if (file.empty() || std::find(files.begin(), files.end(), file) != files.end()) continue;
+    if (!fs::is_regular_file(file)) {
+      warnings.push_back(index.string() + ": experiment file " + file + " not found from here; no claims (use --claims)");
+      continue;
+    }
+    files.push_back(file);
+  }
+  std::vector<Claim> claims;
+  for (const auto& file : files)
+    for (auto& claim : load_claims(file)) claims.push_back(std::move(claim));
+  return claims;
+}
+
 Report build_report(const ReportOptions& options, const ReportSections& sections) {
   if (options.paths.empty()) throw UserError("report: give at least one run or sweep directory");
   if (!options.baseline.empty()) BaselineSpec::parse(options.baseline);
@@ -48,6 +78,7 @@ Report build_report(const ReportOptions& options, const ReportSections& sections
       throw UserError("--best-of " + options.best_of + ": no run has this config key" + did_you_mean(options.best_of, keys));
   }
   const ReportContext context{report.run_set.runs, report.grouping, options.baseline, options.best_of};
+  report.scorecard = scorecard_table(find_claims(options, report.claim_warnings), context);
   for (const auto& build : sections.tables)
     if (auto table = build(context)) report.tables.push_back(std::move(*table));
   for (const auto& build : sections.plots)
@@ -59,6 +90,8 @@ Report build_report(const ReportOptions& options, const ReportSections& sections
 
 std::string render_markdown(const Report& report) {
   std::string out;
+  if (report.scorecard) out += to_markdown(*report.scorecard) + "\n";
+  for (const auto& warning : report.claim_warnings) out += "- " + warning + "\n\n";
   for (const auto& table : report.tables) out += to_markdown(table) + "\n";
   for (const auto& figure : report.figures) out += "### " + figure.title + "\n\n" + figure.markdown + "\n";
   if (!report.run_set.gap_warnings.empty()) {
@@ -75,6 +108,7 @@ std::string render_markdown(const Report& report) {
 
 std::string render_latex(const Report& report) {
   std::string out = "% attnlab report; needs \\usepackage{booktabs}\n";
+  if (report.scorecard) out += to_latex(*report.scorecard) + "\n";
   for (const auto& table : report.tables) out += to_latex(table) + "\n";
   return out;
 }
@@ -95,6 +129,7 @@ std::string render_html(const Report& report) {
     for (const auto& warning : report.run_set.gap_warnings) out += "<li>missing rows: " + html_escape(warning) + "</li>\n";
     out += "</ul>\n";
   }
+  if (report.scorecard) out += to_html(*report.scorecard);
   for (const auto& table : report.tables) out += to_html(table);
   for (const auto& plot : report.plots) out += render_svg(plot);
   for (const auto& figure : report.figures) {
@@ -112,6 +147,7 @@ void write_report(const Report& report, const std::string& out_dir) {
   for (size_t i = 0; i < report.tables.size(); ++i)
     write_file_atomic(dir / (i == 0 ? std::string("report.csv") : "report_" + report.tables[i].name + ".csv"),
                to_csv(report.tables[i]));
+  if (report.scorecard) write_file_atomic(dir / "report_claims.csv", to_csv(*report.scorecard));
   write_file_atomic(dir / "report.tex", render_latex(report));
   write_file_atomic(dir / "report.html", render_html(report));
 }
@@ -126,8 +162,10 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
   const Report report = build_report(options);
   for (const auto& warning : report.run_set.warnings) err << "warning: " << warning << " (skipped)\n";
   for (const auto& warning : report.run_set.gap_warnings) err << "warning: " << warning << "\n";
+  for (const auto& warning : report.claim_warnings) err << "warning: " << warning << "\n";
   const std::string out_dir = options.out_dir.empty() ? default_out_dir(options.paths) : options.out_dir;
   write_report(report, out_dir);
+  if (report.scorecard) out << to_markdown(*report.scorecard) << "\n";
   for (const auto& table : report.tables) out << to_markdown(table) << "\n";
   err << "report: " << report.run_set.runs.size() << " runs, " << report.grouping.variants.size() << " variants -> "
       << out_dir << "/report.{md,csv,tex,html}\n";

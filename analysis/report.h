@@ -4,9 +4,11 @@
 /// inline SVG plots.
 
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "analysis/claims.h"
 #include "analysis/report_sections.h"
 #include "analysis/run_set.h"
 #include "analysis/variants.h"
@@ -19,6 +21,8 @@ struct ReportOptions {
   std::string baseline = "mixer=softmax";                        ///< key=value on the flattened config; "" = no Δ column values
   std::vector<std::string> ignored_keys = default_ignored_keys();  ///< glob patterns never used as sweep axes
   std::string best_of;                                           ///< e.g. train.lr: task tables keep its best value per cell
+  std::string claims_file;                                       ///< experiment file whose `claims:` make the scorecard;
+                                                                 ///< "" = the experiment_file of each sweep's index.yaml
 };
 
 /// Everything the report shows, before rendering.
@@ -32,6 +36,8 @@ struct Report {
 
   RunSet run_set;                ///< the runs, and one warning per file that could not be read
   Grouping grouping;             ///< points into run_set.runs
+  std::optional<Table> scorecard;  ///< the claims scorecard (analysis/claims.h), shown first
+  std::vector<std::string> claim_warnings;  ///< index.yaml files whose experiment file is gone
   std::vector<Table> tables;
   std::vector<LinePlot> plots;
   std::vector<Figure> figures;
@@ -40,6 +46,10 @@ struct Report {
 
 /// Loads and groups the runs and builds every section. UserError for no runs at all.
 Report build_report(const ReportOptions& options, const ReportSections& sections = builtin_sections());
+
+/// The claims of `options.claims_file`, or of the experiment files named by the sweeps' index.yaml
+/// (once each; one warning per index whose file is gone). UserError for a malformed claim.
+std::vector<Claim> find_claims(const ReportOptions& options, std::vector<std::string>& warnings);
 
 /// All tables as Markdown, with the warnings at the end.
 std::string render_markdown(const Report& report);

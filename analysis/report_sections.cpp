@@ -18,6 +18,7 @@ ReportSections builtin_sections() {
   sections.tables.push_back(deconstructing_table);
   sections.tables.push_back(placement_table);
   sections.tables.push_back(accuracy_table);
+  sections.tables.push_back(hybrid_accuracy_table);
   sections.tables.push_back(slice_accuracy_table);
   sections.tables.push_back(budget_table);
   sections.tables.push_back(persistence_table);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include <yaml-cpp/yaml.h>
 
@@ -83,6 +84,19 @@ std::vector<std::string> find_run_files(const std::vector<std::string>& paths) {
     files.insert(files.end(), found.begin(), found.end());
   }
   return files;
+}
+
+double final_split_value(const LoadedRun& run, const std::string& split, const std::string& column) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const results::RunReader& reader = *run.reader;
+  if (!reader.has_table(results::kEvalTable)) return nan;
+  const auto columns = reader.columns(results::kEvalTable);
+  if (std::none_of(columns.begin(), columns.end(), [&](const auto& c) { return c.name == column; })) return nan;
+  const auto splits = reader.strings(results::kEvalTable, "split");
+  const auto values = reader.doubles(results::kEvalTable, column);
+  for (size_t i = std::min(splits.size(), values.size()); i-- > 0;)
+    if (splits[i] == split) return values[i];
+  return nan;
 }
 
 LoadedRun load_run(const std::string& path) {

@@ -45,6 +45,10 @@ struct LoadedRun {
 /// "110-150, 170" (empty when none or every <= 0). Extra steps (checkpoints, the last step) are fine.
 std::string missing_steps(const std::vector<int64_t>& steps, int64_t every);
 
+/// The last /eval value of `column` in rows of `split` (val_skip, ...); NaN when the run has no such
+/// row or column (a file from before the column existed).
+double final_split_value(const LoadedRun& run, const std::string& split, const std::string& column);
+
 /// Every run.h5 below the given directories (recursively, sorted), or the paths themselves when they
 /// are files. UserError for a path that does not exist.
 std::vector<std::string> find_run_files(const std::vector<std::string>& paths);

@@ -21,6 +21,8 @@ void add_report_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--best-of", options->best_of,
                   "a config key (e.g. train.lr): probe-task cells show its value with the best mean accuracy, as Zoology and MAD report");
+  cmd->add_option("--claims", options->claims_file,
+                  "experiment file whose claims: make the scorecard (default: each sweep's own experiment file)");
   cmd->add_option("--ignore", *extra_ignored,
                   "config keys (glob, repeatable) not treated as sweep axes, besides: " + join(analysis::default_ignored_keys()))
       ->allow_extra_args(false);

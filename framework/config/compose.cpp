@@ -328,6 +328,7 @@ Composition compose(const ComposeRequest& request) {
       out.sweep = *sweep;
       experiment.erase("sweep");
     }
+    experiment.erase("claims");  // the report's scorecard reads them (analysis/claims.h)
     std::vector<Entry> own = parse_defaults(experiment.find("defaults"), request.config_dir, groups);
     experiment.erase("defaults");
     ensure_self(own, experiment.source());

@@ -422,3 +422,77 @@ TEST_CASE("the accuracy table pivots mixer x task setting, keeps the best lr per
   for (const auto& t : split.tables)
     if (t.name == "accuracy") CHECK(t.rows.size() == 4);
 }
+
+namespace {
+
+/// A completed MQAR run of `mixer`, uniform (placement "none") or hybrid, with its final test
+/// accuracy and, for a hybrid, the accuracy with its variant layers skipped.
+void write_hybrid_task_run(const fs::path& dir, const std::string& mixer, const std::string& placement, double lr,
+                           int64_t seed, double accuracy, double skip_accuracy) {
+  fs::create_directories(dir);
+  results::RunInfo info;
+  info.config_yaml = fmt::format("mixer:\n  name: {}\nhybrid:\n  mixer: softmax\n  layers: {}\ndata:\n  task:\n"
+                                 "    name: mqar\n    num_kv_pairs: 8\ntrain:\n  lr: {}\nseed: {}\n",
+                                 mixer, placement, lr, seed);
+  info.seed = seed;
+  results::RunStore store = results::RunStore::create((dir / "run.h5").string(), info);
+  store.append("/eval", {int64_t{100}, std::string("val"), 1.0, 2.7, 1.4, accuracy, 0.5});
+  if (placement != "none")
+    store.append("/eval", {int64_t{100}, std::string("val_skip"), 3.0, 20.1, 4.3, skip_accuracy, 3.0});
+  store.mark_completed();
+}
+
+std::vector<std::string> row_named(const Table& table, const std::string& name) {
+  for (size_t i = 0; i < table.rows.size(); ++i)
+    if (table.rows[i][0].text == name) return row_texts(table, i);
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("the hybrid accuracy table pivots uniform / hybrid / skip, and skip follows the hybrid's best lr", "[report]") {
+  test::TempDir dir;
+  const fs::path root = dir.path() / "probes";
+  int n = 0;
+  auto add = [&](const std::string& mixer, const std::string& placement, double lr, int64_t seed, double accuracy,
+                 double skip) {
+    write_hybrid_task_run(root / fmt::format("{:02d}", n++), mixer, placement, lr, seed, accuracy, skip);
+  };
+  for (int64_t seed : {0, 1}) {
+    add("softmax", "none", 1e-3, seed, seed ? 0.97 : 0.99, 0);
+    add("sigmoid", "none", 1e-3, seed, seed ? 0.12 : 0.14, 0);
+    add("sigmoid", "none", 3e-3, seed, 0.30, 0);                            // the uniform winner
+    add("sigmoid", "even", 1e-3, seed, seed ? 0.97 : 0.95, seed ? 0.12 : 0.10);  // the hybrid winner
+    add("sigmoid", "even", 3e-3, seed, 0.50, 0.90);                         // its skip must not be shown
+  }
+  ReportOptions options;
+  options.paths = {root.string()};
+  options.out_dir = (dir.path() / "out").string();
+  options.best_of = "train.lr";
+  auto find = [](const Report& report) -> const Table* {
+    for (const auto& t : report.tables)
+      if (t.name == "hybrid_accuracy") return &t;
+    return nullptr;
+  };
+  const Report report = build_report(options);
+  const Table* table = find(report);
+  REQUIRE(table);
+  CHECK(table->columns == std::vector<std::string>{"mixer", "uniform", "softmax@even", "softmax@even skip"});
+  REQUIRE(table->rows.size() == 2);
+  CHECK(row_named(*table, "softmax") == std::vector<std::string>{"softmax", "0.980 ± 0.014 (0.001)", "—", "—"});
+  CHECK(row_named(*table, "sigmoid") ==
+        std::vector<std::string>{"sigmoid", "0.300 ± 0.000 (0.003)", "0.960 ± 0.014 (0.001)", "0.110 ± 0.014"});
+
+  options.best_of = "";  // pooled over the lr axis: the lr then splits rows, as in the accuracy table
+  const Report pooled = build_report(options);
+  const Table* split = find(pooled);
+  REQUIRE(split);
+  CHECK(row_named(*split, "sigmoid, train.lr=0.003") ==
+        std::vector<std::string>{"sigmoid, train.lr=0.003", "0.300 ± 0.000", "0.500 ± 0.000", "0.900 ± 0.000"});
+
+  // uniform runs alone: no table
+  test::TempDir only_uniform;
+  write_hybrid_task_run(only_uniform.path() / "a", "softmax", "none", 1e-3, 0, 0.99, 0);
+  options.paths = {only_uniform.path().string()};
+  CHECK(find(build_report(options)) == nullptr);
+}
