@@ -32,6 +32,7 @@ printf 'train:\n  lr: ${train.min_lr}\n  min_lr: ${train.lr}\n' > cycle.yaml
 printf 'train:\n  lr: ${train.lr}\n' > self_cycle.yaml
 printf 'train:\n  lr: ${train.lr\n' > open_interpolation.yaml
 printf 'sweep:\n  train.lr: [1, 2\n' > bad_sweep.yaml
+printf 'claims:\n  - {name: c, left: {mixer: mlp}, op: "<", right: {mixer: softmax}, metric: val_pll}\n' > bad_claim.yaml
 quick="train.steps=1 train.eval_every=1 model.ctx=8 train.batch_size=2 eval.max_windows=1"
 # a completed run with a checkpoint: the target of resume/eval/report rows, and must survive them all
 $attnlab run $fast train.steps=4 train.eval_every=2 out_dir=previous > previous.txt 2>&1 || { bad "set-up run: $(tail -2 previous.txt)"; finish; exit; }
@@ -112,6 +113,8 @@ eval with a truncated run.h5 | truncated or corrupt HDF5 file | - | eval cut_h5
 report of a truncated run.h5 | truncated or corrupt HDF5 file | - | report cut_h5 --out report_cut
 report of a non-HDF5 run.h5 | not an HDF5 file | - | report text_h5 --out report_text
 report of a folder without runs | no run.h5 files under emptydir | - | report emptydir --out report_empty
+report, a claim with an unknown metric | bad_claim.yaml:2: claims[0].metric: unknown metric 'val_pll' (did you mean 'val_ppl'?) | - | report task_run --claims bad_claim.yaml --out report_claim
+report, a claims file that does not exist | --claims nope.yaml: no such file | - | report task_run --claims nope.yaml --out report_claim
 warm start, checkpoint of another architecture | has shape | - | run $fast init_from=$other_arch $quick
 warm start, vocabulary of another corpus | trained on other data | - | run $fast data.path=other_text.txt init_from=$prev/checkpoint.pt $quick
 warm start from a truncated checkpoint | cannot be read (truncated | - | run $fast init_from=cut_checkpoint/checkpoint.pt $quick

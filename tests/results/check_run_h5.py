@@ -115,11 +115,12 @@ def parse_value(text):
 
 
 REL_TOL = 1e-9  # --rel-tol: values printed with few digits are compared with a looser tolerance
+ABS_TOL = 1e-12  # --abs-tol: half the last printed digit (5e-5 for 4 decimals)
 
 
 def same(actual, expected):
     if isinstance(expected, (int, float)) and isinstance(actual, (int, float)):
-        return math.isclose(actual, expected, rel_tol=REL_TOL, abs_tol=1e-12)
+        return math.isclose(actual, expected, rel_tol=REL_TOL, abs_tol=ABS_TOL)
     return str(actual) == str(expected)
 
 
@@ -161,7 +162,7 @@ def check_synthetic(f, n):
 
 
 def main():
-    global REL_TOL
+    global REL_TOL, ABS_TOL
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path")
     parser.add_argument("--status")
@@ -169,9 +170,10 @@ def main():
     parser.add_argument("--min-rows", action="append", default=[], help="TABLE=N at least N rows")
     parser.add_argument("--expect", action="append", default=[], help="ATTR=VALUE or TABLE/COLUMN[INDEX]=VALUE")
     parser.add_argument("--rel-tol", type=float, default=REL_TOL, help="relative tolerance of numeric --expect")
+    parser.add_argument("--abs-tol", type=float, default=ABS_TOL, help="absolute tolerance of numeric --expect")
     parser.add_argument("--synthetic", type=int, default=None)
     args = parser.parse_args()
-    REL_TOL = args.rel_tol
+    REL_TOL, ABS_TOL = args.rel_tol, args.abs_tol
     try:
         f = h5py.File(args.path, "r")
     except OSError as e:
