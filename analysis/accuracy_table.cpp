@@ -76,6 +76,18 @@ Layout layout(const ReportContext& context) {
   return out;
 }
 
+/// Sorts labels in the order of the layout's rows; `belongs(label, row)` says whether a label is of
+/// that row (labels of no row go last).
+template <class Belongs>
+void sort_like_rows(std::vector<std::string>& labels, const Layout& l, Belongs belongs) {
+  auto rank = [&](const std::string& label) {
+    for (size_t i = 0; i < l.rows.size(); ++i)
+      if (belongs(label, l.rows[i])) return i;
+    return l.rows.size();
+  };
+  std::stable_sort(labels.begin(), labels.end(), [&](const std::string& a, const std::string& b) { return rank(a) < rank(b); });
+}
+
 /// A cell's runs reduced to one mean ± std: all of them, or with best_of the value of that key
 /// whose runs have the best mean accuracy. `winner` receives that value.
 MeanStd cell_accuracy(const std::vector<const LoadedRun*>& runs, const std::string& best_of, std::string* winner) {
@@ -172,14 +184,7 @@ std::optional<Table> slice_accuracy_table(const ReportContext& context) {
     }
   }
   if (rows.empty()) return std::nullopt;
-  std::sort(rows.begin(), rows.end(), [&](const std::string& a, const std::string& b) {
-    auto rank = [&](const std::string& r) {
-      for (size_t i = 0; i < l.rows.size(); ++i)
-        if (r.rfind(l.rows[i] + " · ", 0) == 0) return i;
-      return l.rows.size();
-    };
-    return rank(a) < rank(b);
-  });
+  sort_like_rows(rows, l, [](const std::string& r, const std::string& row) { return r.rfind(row + " · ", 0) == 0; });
   Table table;
   table.name = "slices";
   table.title = "Probe-task accuracy per slice";
@@ -215,13 +220,8 @@ std::optional<Table> hybrid_accuracy_table(const ReportContext& context) {
   }
   const bool any_uniform = std::any_of(cells.begin(), cells.end(), [](const auto& c) { return std::get<2>(c.first) == "none"; });
   if (placements.empty() || !any_uniform) return std::nullopt;
-  std::sort(mixers.begin(), mixers.end(), [&](const std::string& a, const std::string& b) {
-    auto rank = [&](const std::string& m) {
-      for (size_t i = 0; i < l.rows.size(); ++i)
-        if (l.rows[i] == m || l.rows[i].rfind(m + " | ", 0) == 0) return i;
-      return l.rows.size();
-    };
-    return rank(a) < rank(b);
+  sort_like_rows(mixers, l, [](const std::string& m, const std::string& row) {
+    return row == m || row.rfind(m + " | ", 0) == 0;
   });
   Table table;
   table.name = "hybrid_accuracy";
