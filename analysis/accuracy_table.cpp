@@ -89,18 +89,25 @@ void sort_like_rows(std::vector<std::string>& labels, const Layout& l, Belongs b
 }
 
 /// A cell's runs reduced to one mean ± std: all of them, or with best_of the value of that key
-/// whose runs have the best mean accuracy. `winner` receives that value.
-MeanStd cell_accuracy(const std::vector<const LoadedRun*>& runs, const std::string& best_of, std::string* winner) {
-  std::map<std::string, std::vector<double>> by_value;
+/// whose runs have the best mean accuracy. `winner` receives that value, `winning_runs` (if given)
+/// the runs behind the mean.
+MeanStd cell_accuracy(const std::vector<const LoadedRun*>& runs, const std::string& best_of, std::string* winner,
+                      std::vector<const LoadedRun*>* winning_runs = nullptr) {
+  std::map<std::string, std::vector<const LoadedRun*>> by_value;
   for (const LoadedRun* run : runs) {
     const std::string* value = best_of.empty() ? nullptr : find_value(run->config, best_of);
-    by_value[value ? *value : ""].push_back(run->final_val->accuracy);
+    by_value[value ? *value : ""].push_back(run);
   }
   MeanStd best;
   bool first = true;
-  for (const auto& [value, accuracies] : by_value) {
+  for (const auto& [value, group] : by_value) {
+    std::vector<double> accuracies;
+    for (const LoadedRun* run : group) accuracies.push_back(run->final_val->accuracy);
     const MeanStd m = mean_std(accuracies);
-    if (first || m.mean > best.mean) best = m, *winner = value, first = false;
+    if (first || m.mean > best.mean) {
+      best = m, *winner = value, first = false;
+      if (winning_runs) *winning_runs = group;
+    }
   }
   return best;
 }
@@ -244,17 +251,14 @@ std::optional<Table> hybrid_accuracy_table(const ReportContext& context) {
         return;
       }
       std::string winner;
-      const MeanStd m = cell_accuracy(*runs, context.best_of, &winner);
+      std::vector<const LoadedRun*> winning_runs;
+      const MeanStd m = cell_accuracy(*runs, context.best_of, &winner, &winning_runs);
       Cell cell = Cell::mean_std(m.mean, m.std, m.n, 3);
       if (!context.best_of.empty()) cell.text += " (" + winner + ")";
       row.push_back(cell);
       if (!with_skip) return;
-      std::vector<double> skip;
-      for (const LoadedRun* run : *runs) {
-        const std::string* value = context.best_of.empty() ? nullptr : find_value(run->config, context.best_of);
-        const double accuracy = final_split_value(*run, kSkipSplit, "accuracy");
-        if ((context.best_of.empty() || (value ? *value : "") == winner) && std::isfinite(accuracy)) skip.push_back(accuracy);
-      }
+      std::vector<double> skip;  // the runs the hybrid cell shows, without their variant layers
+      for (const LoadedRun* run : winning_runs) skip.push_back(final_split_value(*run, kSkipSplit, "accuracy"));
       const MeanStd s = mean_std(skip);
       row.push_back(s.n ? Cell::mean_std(s.mean, s.std, s.n, 3) : Cell::empty());
     };
