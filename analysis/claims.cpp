@@ -22,11 +22,44 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 double metric_value(const LoadedRun& run, const std::string& metric) {
   if (metric == "skip_ppl") return final_split_value(run, "val_skip", "ppl");
   if (metric == "skip_accuracy") return final_split_value(run, "val_skip", "accuracy");
+  if (metric == "skip_ar_hit_ppl") return std::exp(final_split_value(run, "val_skip", "ar_hit_loss"));
   if (!run.final_val) return kNaN;
+  if (metric == "ar_hit_ppl") return run.final_val->ar_hit_ppl;
+  if (metric == "other_ppl") return run.final_val->other_ppl;
   if (metric == "val_loss") return run.final_val->loss;
   if (metric == "val_ppl") return run.final_val->ppl;
   if (metric == "val_bpc") return run.final_val->bpc;
   return run.final_val->accuracy;  // "accuracy"
+}
+
+/// A side's KV budget (`cache` and `cache.ratio` in its selector: a row of /eval_budget, as
+/// `attnlab eval` wrote it, instead of /eval).
+struct Budget {
+  std::string policy;  ///< empty: the side reads /eval
+  double ratio = 1.0;
+};
+
+Budget take_budget(std::map<std::string, std::string>& selector) {
+  Budget budget;
+  if (auto it = selector.find("cache"); it != selector.end()) budget.policy = it->second, selector.erase(it);
+  if (auto it = selector.find("cache.ratio"); it != selector.end()) budget.ratio = std::stod(it->second), selector.erase(it);
+  return budget;
+}
+
+/// The last /eval_budget row of the budget's policy and ratio (rounded to 0.01): its metric.
+double budget_value(const LoadedRun& run, const Budget& budget, const std::string& metric) {
+  const char* kTable = "/eval_budget";
+  const results::RunReader& reader = *run.reader;
+  const std::string column = metric == "accuracy" ? "accuracy" : metric == "val_ppl" ? "ppl" : "loss";
+  if (!reader.has_table(kTable)) return kNaN;
+  const auto columns = reader.columns(kTable);
+  if (std::none_of(columns.begin(), columns.end(), [&](const auto& c) { return c.name == column; })) return kNaN;
+  const auto policies = reader.strings(kTable, "policy");
+  const auto ratios = reader.doubles(kTable, "ratio");
+  const auto values = reader.doubles(kTable, column);
+  for (size_t i = policies.size(); i-- > 0;)
+    if (policies[i] == budget.policy && std::round(ratios[i] * 100) == std::round(budget.ratio * 100)) return values[i];
+  return kNaN;
 }
 
 bool same_value(const std::string& a, const std::string& b) {
@@ -51,13 +84,14 @@ bool matches(const LoadedRun& run, const std::map<std::string, std::string>& sel
 }
 
 /// A side's values: one per completed matching run; with best_of, only the runs of its best value.
-std::vector<double> side_values(const std::map<std::string, std::string>& selector, const std::string& metric,
+std::vector<double> side_values(std::map<std::string, std::string> selector, const std::string& metric,
                                 const ReportContext& context) {
   const bool higher_better = claim_metrics().at(metric);
+  const Budget budget = take_budget(selector);
   std::map<std::string, std::vector<double>> by_value;
   for (const LoadedRun& run : context.runs) {
     if (run.status != results::status::kCompleted || !matches(run, selector)) continue;
-    const double value = metric_value(run, metric);
+    const double value = budget.policy.empty() ? metric_value(run, metric) : budget_value(run, budget, metric);
     if (!std::isfinite(value)) continue;
     const std::string* key = context.best_of.empty() || selector.count(context.best_of)
                                  ? nullptr
@@ -109,7 +143,8 @@ double beta_fraction(double x, double a, double b) {
 const std::map<std::string, bool>& claim_metrics() {
   static const std::map<std::string, bool> metrics = {
       {"val_loss", false}, {"val_ppl", false}, {"val_bpc", false}, {"accuracy", true},
-      {"skip_ppl", false}, {"skip_accuracy", true}};
+      {"skip_ppl", false}, {"skip_accuracy", true}, {"ar_hit_ppl", false}, {"other_ppl", false},
+      {"skip_ar_hit_ppl", false}};
   return metrics;
 }
 
@@ -165,6 +200,17 @@ std::vector<Claim> parse_claims(const YAML::Node& experiment, const std::string&
     };
     claim.metric = metric("metric");
     claim.right_metric = item["right_metric"] ? metric("right_metric") : claim.metric;
+    for (const auto& [side, side_metric] : {std::pair{"left", claim.metric}, std::pair{"right", claim.right_metric}}) {
+      const auto& chosen = std::string(side) == "left" ? claim.left : claim.right;
+      if (chosen.count("cache.ratio") && !chosen.count("cache")) fail(side, "cache.ratio needs cache: <policy> beside it");
+      if (auto it = chosen.find("cache.ratio"); it != chosen.end()) {
+        char* end = nullptr;
+        const double ratio = std::strtod(it->second.c_str(), &end);
+        if (*end != '\0' || !(ratio >= 1)) fail(side, "cache.ratio: '" + it->second + "': expected a number >= 1");
+      }
+      if (chosen.count("cache") && side_metric != "accuracy" && side_metric != "val_ppl" && side_metric != "val_loss")
+        fail(side, "a side with cache: reads /eval_budget, whose metrics are accuracy, val_ppl and val_loss, not " + side_metric);
+    }
     if (item["margin"]) {
       std::string text = scalar("margin");
       const bool ratio = !text.empty() && (text.back() == 'x' || text.back() == 'X');

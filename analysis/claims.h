@@ -12,6 +12,10 @@
 ///       right_metric: accuracy                      # optional: the right side's metric, when it differs
 ///                                                   # (a hybrid's skip_accuracy against its accuracy)
 ///
+/// A side that names `cache: <policy>` (and `cache.ratio: R`, default 1) reads the last /eval_budget
+/// row of that policy and ratio (`attnlab eval`) instead of /eval: metric accuracy, val_ppl or
+/// val_loss under that KV budget.
+///
 /// The verdict is `holds` when the seeds show left op right (beyond the margin) at p < 0.05
 /// (one-sided Welch), `fails` when they show the opposite, and `undecided` otherwise, including
 /// fewer than two runs a side.

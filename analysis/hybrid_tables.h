@@ -19,6 +19,10 @@ namespace attnlab::analysis {
 /// hybrid runs.
 std::optional<Table> deconstructing_table(const ReportContext& context);
 
+/// Table 1 split on AR-hit tokens and the rest (uniform, hybrid, skip); nullopt unless some run
+/// logged the AR-hit split and some run is a hybrid.
+std::optional<Table> deconstructing_ar_table(const ReportContext& context);
+
 /// The placement table; nullopt unless `hybrid.layers` takes at least two hybrid placements.
 std::optional<Table> placement_table(const ReportContext& context);
 

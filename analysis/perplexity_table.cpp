@@ -85,6 +85,12 @@ std::optional<Table> perplexity_table(const ReportContext& context) {
     return run.final_val && std::isfinite(run.final_val->accuracy);
   });
   if (any_accuracy) table.columns.insert(table.columns.begin() + 6, "val acc");
+  // text runs: the loss split on associative-recall hits (where attention's lead sits, Zoology)
+  const bool any_ar_hits = std::any_of(context.runs.begin(), context.runs.end(), [](const LoadedRun& run) {
+    return run.final_val && std::isfinite(run.final_val->ar_hit_ppl);
+  });
+  const std::ptrdiff_t ar_at = any_accuracy ? 7 : 6;  // after val bpc (and val acc)
+  if (any_ar_hits) table.columns.insert(table.columns.begin() + ar_at, {"AR-hit ppl", "other ppl", "AR-hit %"});
 
   std::optional<BaselineSpec> spec;
   if (!context.baseline.empty()) spec = BaselineSpec::parse(context.baseline);
@@ -121,12 +127,23 @@ std::optional<Table> perplexity_table(const ReportContext& context) {
         const MeanStd accuracy = final_metric(row.runs, &EvalPoint::accuracy);
         cells.insert(cells.begin() + 6, Cell::mean_std(accuracy.mean, accuracy.std, accuracy.n, 3));
       }
+      if (any_ar_hits) {
+        const MeanStd hit = final_metric(row.runs, &EvalPoint::ar_hit_ppl),
+                      other = final_metric(row.runs, &EvalPoint::other_ppl),
+                      share = final_metric(row.runs, &EvalPoint::ar_hit_share);
+        cells.insert(cells.begin() + ar_at, {Cell::mean_std(hit.mean, hit.std, hit.n, 2),
+                                             Cell::mean_std(other.mean, other.std, other.n, 2),
+                                             share.n ? Cell::number(100.0 * share.mean, 1) : Cell::empty()});
+      }
       table.rows.push_back(std::move(cells));
     }
   }
 
   std::string note = "val = last /eval row with split \"val\"; mean ± std over seeds (sample std); "
                      "tokens/s = median over training steps, mean over seeds.";
+  if (any_ar_hits)
+    note += " AR-hit = tokens completing a bigram seen earlier in their window (Zoology's associative-recall "
+            "hits); other = the rest; AR-hit % = their share of the scored tokens.";
   if (spec && baseline_is_axis) note += " Δ ppl vs " + context.baseline + ".";
   if (spec && !baseline_is_axis) note += " No Δ: the baseline key of " + context.baseline + " does not vary between these runs.";
   if (!context.grouping.varying_keys.empty())

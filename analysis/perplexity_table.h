@@ -9,7 +9,8 @@
 
 namespace attnlab::analysis {
 
-/// Columns: variant, status, seeds, step, val ppl, val bpc, Δ ppl, params, tokens/s.
+/// Columns: variant, status, seeds, step, val ppl, val bpc, Δ ppl, params, tokens/s; val acc when
+/// some run is a probe task; AR-hit ppl, other ppl and AR-hit % when some run logged the AR-hit split.
 std::optional<Table> perplexity_table(const ReportContext& context);
 
 }  // namespace attnlab::analysis

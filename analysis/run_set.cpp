@@ -118,10 +118,16 @@ LoadedRun load_run(const std::string& path) {
     const auto ppl = reader.doubles(results::kEvalTable, "ppl");
     const auto bpc = reader.doubles(results::kEvalTable, "bpc");
     const auto columns = reader.columns(results::kEvalTable);
-    const bool has_accuracy = std::any_of(columns.begin(), columns.end(), [](const auto& c) { return c.name == "accuracy"; });
-    const auto accuracy = has_accuracy ? reader.doubles(results::kEvalTable, "accuracy") : std::vector<double>(splits.size(), NAN);
+    auto optional_column = [&](const std::string& name) {  // older files lack the later columns
+      const bool has = std::any_of(columns.begin(), columns.end(), [&](const auto& c) { return c.name == name; });
+      return has ? reader.doubles(results::kEvalTable, name) : std::vector<double>(splits.size(), NAN);
+    };
+    const auto accuracy = optional_column("accuracy"), hit_loss = optional_column("ar_hit_loss"),
+               other_loss = optional_column("other_loss"), hit_share = optional_column("ar_hit_share");
     for (size_t i = 0; i < splits.size(); ++i)
-      if (splits[i] == results::kValSplit) run.val.push_back({steps[i], loss[i], ppl[i], bpc[i], accuracy[i]});
+      if (splits[i] == results::kValSplit)
+        run.val.push_back({steps[i], loss[i], ppl[i], bpc[i], accuracy[i], std::exp(hit_loss[i]),
+                           std::exp(other_loss[i]), hit_share[i]});
     if (!run.val.empty()) run.final_val = run.val.back();
     std::vector<int64_t> val_steps;
     for (const auto& point : run.val) val_steps.push_back(point.step);

@@ -21,6 +21,9 @@ struct EvalPoint {
   double ppl = 0;
   double bpc = 0;
   double accuracy = std::numeric_limits<double>::quiet_NaN();  ///< probe tasks: accuracy at the scored positions
+  double ar_hit_ppl = std::numeric_limits<double>::quiet_NaN();    ///< text: exp(loss on AR-hit tokens)
+  double other_ppl = std::numeric_limits<double>::quiet_NaN();     ///< text: exp(loss on the other tokens)
+  double ar_hit_share = std::numeric_limits<double>::quiet_NaN();  ///< text: AR-hit tokens / tokens
 };
 
 /// A run file, opened, with the numbers every table needs. `reader` stays open for table

@@ -158,10 +158,11 @@ std::string render_svg(const LinePlot& plot) {
         points += fmt::format("{}{:.1f},{:.1f}", points.empty() ? "" : " ", px(s.x[i]), py(s.y[i]));
         ++n_points;
       }
-    out += fmt::format("<polyline class=\"series\" data-name=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{}\" "
-                       "stroke-opacity=\"{}\" stroke-linejoin=\"round\"{} points=\"{}\"/>\n",
-                       html_escape(s.name), colors[k], s.width, s.opacity, dash(s), points);
-    if (s.markers || n_points == 1)
+    if (s.line)
+      out += fmt::format("<polyline class=\"series\" data-name=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{}\" "
+                         "stroke-opacity=\"{}\" stroke-linejoin=\"round\"{} points=\"{}\"/>\n",
+                         html_escape(s.name), colors[k], s.width, s.opacity, dash(s), points);
+    if (s.markers || !s.line || n_points == 1)
       for (size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i)
         if (usable(s.x[i], plot.log_x) && usable(s.y[i], plot.log_y))
           out += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\" fill-opacity=\"{}\"/>\n", px(s.x[i]),

@@ -16,6 +16,7 @@ struct Series {
   double opacity = 1.0;
   bool dashed = false;
   bool markers = false;       ///< a dot on every point (always drawn for a one-point series)
+  bool line = true;           ///< false: dots only (sparse points beside a dense line)
   bool in_legend = true;      ///< thin per-seed lines set false
 };
 

@@ -7,6 +7,7 @@
 
 #include "config/map_reader.h"
 #include "core/error.h"
+#include "data/ar_hits.h"
 #include "data/batcher.h"
 
 namespace attnlab::data {
@@ -25,6 +26,7 @@ class TextDataset : public Dataset {
   EvalSet eval_set(int64_t seq_len, int64_t max_windows) const override {
     EvalSet set;
     std::tie(set.x, set.y) = validation_windows(tokens_.val, seq_len, max_windows);
+    set.ar_hits = ar_hit_mask(set.x, set.y);
     set.chars_per_token = static_cast<double>(tokens_.val_chars) / static_cast<double>(tokens_.val.size());
     return set;
   }

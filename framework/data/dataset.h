@@ -22,6 +22,7 @@ struct EvalSet {
   torch::Tensor labels;  ///< [N, T] answers at scored positions, kIgnore elsewhere; undefined for text
   torch::Tensor slices;  ///< [N, T] slice of a scored position, -1 elsewhere; undefined when the task has no slices
   std::vector<std::string> slice_names;
+  torch::Tensor ar_hits;  ///< [N, T] bool, text only: the target completes a bigram seen earlier in its window
   double chars_per_token = 1.0;  ///< converts the loss per token to bits per character (1 for tasks)
 };
 

@@ -1,9 +1,11 @@
 #pragma once
-/// Perplexity under a KV budget: validation windows decoded token by token, so that the loss at
+/// Perplexity (and a probe task's accuracy) under a KV budget: validation windows decoded token by token, so that the loss at
 /// every position is computed from the compressed cache only (what a budgeted deployment sees).
 
+#include <limits>
 #include <vector>
 
+#include "data/dataset.h"
 #include "infer/cache_config.h"
 #include "model/transformer_lm.h"
 
@@ -23,10 +25,17 @@ struct BudgetEvalResult {
   int64_t kv_bytes = 0;
   double tokens_per_s = 0.0; ///< positions scored per second of wall time
   bool has_kv_layers = true; ///< false when no layer holds a KV cache (policy and budget irrelevant)
+  double accuracy = std::numeric_limits<double>::quiet_NaN();  ///< probe tasks: argmax == label at scored positions
+  int64_t answers = 0;       ///< probe tasks: scored positions
 };
 
-/// Evaluates windows x, y [N, T] (y = x shifted by one) in batches of `batch_size`, one token per
-/// step, under `cache` with budgets for context_len = T. No grad; the model is left in eval mode.
+/// Evaluates an eval set [N, T] in batches of `batch_size`, one token per step, under `cache` with
+/// budgets for context_len = T: the loss over the targets that are not ignored and, when the set
+/// has labels (a probe task), the accuracy at its scored positions. No grad; eval mode.
+BudgetEvalResult evaluate_budget(TransformerLM& model, const data::EvalSet& set, int64_t batch_size,
+                                 const CacheConfig& cache, const std::vector<bool>& skip_layers = {});
+
+/// Text windows x, y [N, T] (y = x shifted by one).
 BudgetEvalResult evaluate_budget(TransformerLM& model, const torch::Tensor& x, const torch::Tensor& y,
                                  int64_t batch_size, const CacheConfig& cache,
                                  const std::vector<bool>& skip_layers = {});

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <ostream>
 #include <set>
@@ -51,7 +52,8 @@ std::vector<results::Column> columns() {
   using results::ColumnType;
   return {{"policy", ColumnType::String},   {"budget", ColumnType::Int64},       {"ratio", ColumnType::Float64},
           {"loss", ColumnType::Float64},    {"ppl", ColumnType::Float64},        {"kv_bytes", ColumnType::Int64},
-          {"tokens_per_s", ColumnType::Float64}, {"layer_budget", ColumnType::String}, {"step", ColumnType::Int64}};
+          {"tokens_per_s", ColumnType::Float64}, {"layer_budget", ColumnType::String}, {"step", ColumnType::Int64},
+          {"accuracy", ColumnType::Float64}};
 }
 
 /// One evaluation: the configs its overrides give.
@@ -121,25 +123,30 @@ int run_budget_study(const BudgetStudyRequest& request, std::ostream& out) {
     if (!job.cache.policy->evicts() && !full_done.insert(full_key).second) continue;
     jobs.push_back(std::move(job));
   }
-  TrainedRun run = TrainedRun::load(dir, jobs.front().config);
+  TrainedRun run = TrainedRun::load(dir, jobs.front().config, /*allow_task=*/true);
   for (const Job& job : jobs) {  // budgets and policy against this model, before any row is written
     Decoder(run.model, job.cache.policy, job.cache.layer_budgets(run.model->n_layers(), run.seq_len()));
   }
   ResultAppender appender(dir);
-  appender.store().define_table(kEvalBudgetTable, columns());
+  // a file from before the accuracy column keeps its columns (rows are cut to them)
+  if (!appender.store().has_table(kEvalBudgetTable)) appender.store().define_table(kEvalBudgetTable, columns());
+  const size_t n_columns = appender.store().columns(kEvalBudgetTable).size();
 
   out << fmt::format("eval     {} (step {}, {} layers, {})", dir.string(), run.step, run.model->n_layers(),
                      run.model->plan().summary())
       << std::endl;
   for (const Job& job : jobs) {
-    auto [x, y] = run.validation_windows(job.config.eval.max_windows);
-    const BudgetEvalResult r = evaluate_budget(run.model, x, y, job.config.eval.batch_size, job.cache);
+    const BudgetEvalResult r =
+        evaluate_budget(run.model, run.eval_set(job.config.eval.max_windows), job.config.eval.batch_size, job.cache);
     const std::string allocation = layer_allocation_names()[static_cast<size_t>(job.cache.budget.allocation)];
-    appender.store().append(kEvalBudgetTable, {job.cache.policy_name, r.budget, r.ratio, r.loss, r.ppl, r.kv_bytes, r.tokens_per_s,
-                                    allocation, run.step});
+    std::vector<results::Value> row = {job.cache.policy_name, r.budget,          r.ratio,    r.loss,   r.ppl,
+                                       r.kv_bytes,            r.tokens_per_s,    allocation, run.step, r.accuracy};
+    row.resize(n_columns);
+    appender.store().append(kEvalBudgetTable, row);
     appender.flush();
-    out << fmt::format("{:<12} ratio {:>5.2f}  budget {:>4}/{}  | loss {:.4f} | ppl {:.3f} | kv {} per sequence | {:.0f} tok/s",
-                       job.cache.policy_name, r.ratio, r.budget, r.context_len, r.loss, r.ppl, kib(r.kv_bytes),
+    out << fmt::format("{:<12} ratio {:>5.2f}  budget {:>4}/{}  | loss {:.4f} | ppl {:.3f}{} | kv {} per sequence | {:.0f} tok/s",
+                       job.cache.policy_name, r.ratio, r.budget, r.context_len, r.loss, r.ppl,
+                       std::isnan(r.accuracy) ? "" : fmt::format(" | accuracy {:.4f}", r.accuracy), kib(r.kv_bytes),
                        r.tokens_per_s);
     if (!r.has_kv_layers) out << "  (no layer holds a KV cache: recurrent state, the policy and budget do not apply)";
     out << std::endl;

@@ -18,7 +18,7 @@ cfg::Node TrainedRun::read_config(const fs::path& dir) {
   return cfg::load_yaml_file((dir / "config.yaml").string());
 }
 
-TrainedRun TrainedRun::load(const fs::path& dir, const RunConfig& config) {
+TrainedRun TrainedRun::load(const fs::path& dir, const RunConfig& config, bool allow_task) {
   const fs::path checkpoint = Trainer::checkpoint_path(dir);
   if (!fs::exists(checkpoint)) {
     throw UserError(dir.string() + ": no checkpoint (" + checkpoint.string() + "); train the run to its end first");
@@ -28,12 +28,15 @@ TrainedRun TrainedRun::load(const fs::path& dir, const RunConfig& config) {
   run.config = config;
   configure_threads(config.threads);
   run.device = resolve_device(config.device);
-  if (!config.data.task.is_null()) {
-    throw UserError(dir.string() + ": a probe-task run (data.task); eval, generate and analyze read text runs");
-  }
-  run.data = data::TokenData::prepare(config.data);
   ModelOptions options = config.model;
-  options.vocab_size = run.data.tokenizer->vocab_size();
+  if (!config.data.task.is_null()) {
+    if (!allow_task) throw UserError(dir.string() + ": a probe-task run (data.task) has no tokenizer; generate and analyze read text runs");
+    run.task = data::make_dataset(config.data, nullptr);
+    options.vocab_size = run.task->vocab_size();
+  } else {
+    run.data = data::TokenData::prepare(config.data);
+    options.vocab_size = run.data.tokenizer->vocab_size();
+  }
   run.model = TransformerLM(options, LayerPlan::from_config(config.mixer, config.hybrid, options.n_layers));
   run.step = load_checkpoint(checkpoint.string(), run.model, nullptr).step;
   run.model->to(torch::Device(run.device));
@@ -41,7 +44,22 @@ TrainedRun TrainedRun::load(const fs::path& dir, const RunConfig& config) {
   return run;
 }
 
-int64_t TrainedRun::seq_len() const { return config.train.seq_len > 0 ? config.train.seq_len : config.model.ctx; }
+int64_t TrainedRun::seq_len() const {
+  if (task && task->fixed_seq_len() > 0) return task->fixed_seq_len();  // budgets are taken of the task's L
+  return config.train.seq_len > 0 ? config.train.seq_len : config.model.ctx;
+}
+
+data::EvalSet TrainedRun::eval_set(int64_t max_windows) const {
+  if (!task) {
+    data::EvalSet set;
+    std::tie(set.x, set.y) = validation_windows(max_windows);
+    return set;
+  }
+  data::EvalSet set = task->eval_set(seq_len(), max_windows);
+  for (torch::Tensor* t : {&set.x, &set.y, &set.labels, &set.slices})
+    if (t->defined()) *t = t->to(torch::Device(device));
+  return set;
+}
 
 std::pair<torch::Tensor, torch::Tensor> TrainedRun::validation_windows(int64_t max_windows) const {
   auto [x, y] = data::validation_windows(data.val, seq_len(), max_windows);

@@ -430,6 +430,10 @@ const std::vector<Column>& RunStore::columns(const std::string& group_path) cons
   return state_->table(group_path).columns;
 }
 
+bool RunStore::has_table(const std::string& group_path) const {
+  return state_->tables.count(normalise(group_path)) > 0;
+}
+
 size_t RunStore::rows(const std::string& group_path) const {
   const Table& table = state_->table(group_path);
   return table.rows_on_disk + table.pending.size();

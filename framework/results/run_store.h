@@ -74,6 +74,8 @@ class RunStore {
   size_t rows(const std::string& group_path) const;
   /// Columns of a table (std::invalid_argument when it is not defined).
   const std::vector<Column>& columns(const std::string& group_path) const;
+  /// Whether the table is defined (in this session or in the file opened).
+  bool has_table(const std::string& group_path) const;
 
  private:
   struct State;

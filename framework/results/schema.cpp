@@ -42,7 +42,8 @@ const std::vector<Column>& eval_columns() {
   static const std::vector<Column> columns = {
       {"step", ColumnType::Int64}, {"split", ColumnType::String}, {"loss", ColumnType::Float64},
       {"ppl", ColumnType::Float64}, {"bpc", ColumnType::Float64}, {"accuracy", ColumnType::Float64},
-      {"answer_loss", ColumnType::Float64}};
+      {"answer_loss", ColumnType::Float64}, {"ar_hit_loss", ColumnType::Float64},
+      {"other_loss", ColumnType::Float64}, {"ar_hit_share", ColumnType::Float64}};
   return columns;
 }
 

@@ -69,8 +69,9 @@ inline constexpr const char* kValSplit = "val";
 
 /// /train: step, tokens, loss, lr, grad_norm, tokens_per_s, wall_s.
 const std::vector<Column>& train_columns();
-/// /eval: step, split, loss, ppl, bpc, accuracy, answer_loss (the last two: probe tasks' scored
-/// positions, NaN for text; files before them have the first five).
+/// /eval: step, split, loss, ppl, bpc, accuracy, answer_loss (probe tasks' scored positions, NaN
+/// for text), ar_hit_loss, other_loss, ar_hit_share (text's AR-hit split, NaN for tasks). Older
+/// files have a prefix of these: the first five, or seven.
 const std::vector<Column>& eval_columns();
 
 }  // namespace attnlab::results

@@ -32,6 +32,8 @@ EvalResult evaluate_set(TransformerLM& model, const data::EvalSet& set, int64_t 
   std::vector<torch::Tensor> dropped_sum(n_layers), keep_sum(n_layers);
   auto loss_sum = torch::zeros({}, torch::kFloat64);
   auto answer_loss_sum = torch::zeros({}, torch::kFloat64);
+  auto hit_loss_sum = torch::zeros({}, torch::kFloat64), other_loss_sum = torch::zeros({}, torch::kFloat64);
+  int64_t hit_tokens = 0;
   auto correct = torch::zeros({n_slices > 0 ? n_slices : 1}, torch::kInt64);  // per slice (or all)
   auto answers = torch::zeros({n_slices > 0 ? n_slices : 1}, torch::kInt64);
   for (int64_t begin = 0; begin < x.size(0); begin += batch_size) {
@@ -43,6 +45,15 @@ EvalResult evaluate_set(TransformerLM& model, const data::EvalSet& set, int64_t 
     auto logits = out.logits.reshape({-1, out.logits.size(-1)});  // [b*T, V]
     loss_sum += F::cross_entropy(logits, yb.reshape(-1), F::CrossEntropyFuncOptions().reduction(torch::kSum))
                     .to(torch::kFloat64);
+    if (set.ar_hits.defined()) {
+      // a second pass per token: the summed loss above stays bit-identical to runs before the split
+      auto token_loss = F::cross_entropy(logits, yb.reshape(-1), F::CrossEntropyFuncOptions().reduction(torch::kNone))
+                            .to(torch::kFloat64);                       // [b*T], 0 at ignored targets
+      auto hit = set.ar_hits.narrow(0, begin, n).reshape(-1);          // [b*T]
+      hit_loss_sum += token_loss.masked_select(hit).sum();
+      other_loss_sum += token_loss.masked_select(hit.logical_not()).sum();
+      hit_tokens += hit.sum().item<int64_t>();
+    }
     if (set.labels.defined()) {
       auto labels = set.labels.narrow(0, begin, n).reshape(-1);  // [b*T]
       auto scored = labels.ne(data::kIgnore);                     // [b*T]
@@ -85,6 +96,12 @@ EvalResult evaluate_set(TransformerLM& model, const data::EvalSet& set, int64_t 
   result.loss = loss_sum.item<double>() / static_cast<double>(result.tokens);
   result.ppl = std::exp(result.loss);
   result.bpc = result.loss / std::log(2.0) / set.chars_per_token;
+  if (set.ar_hits.defined()) {
+    result.ar_hit_share = static_cast<double>(hit_tokens) / static_cast<double>(result.tokens);
+    result.ar_hit_loss = hit_tokens ? hit_loss_sum.item<double>() / static_cast<double>(hit_tokens) : nan;
+    const int64_t other_tokens = result.tokens - hit_tokens;
+    result.other_loss = other_tokens ? other_loss_sum.item<double>() / static_cast<double>(other_tokens) : nan;
+  }
   if (set.labels.defined()) {
     result.answers = answers.sum().item<int64_t>();
     result.answer_loss = answer_loss_sum.item<double>() / static_cast<double>(result.answers);

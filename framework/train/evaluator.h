@@ -23,6 +23,10 @@ struct EvalResult {
   int64_t answers = 0;                                            ///< scored positions
   std::vector<double> slice_accuracy;  ///< per slice of the eval set (NaN for an empty slice)
   std::vector<int64_t> slice_answers;  ///< scored positions per slice
+  // Text (an eval set with AR-hit masks); NaN for tasks.
+  double ar_hit_loss = std::numeric_limits<double>::quiet_NaN();   ///< mean cross-entropy on AR-hit tokens
+  double other_loss = std::numeric_limits<double>::quiet_NaN();    ///< mean cross-entropy on all other tokens
+  double ar_hit_share = std::numeric_limits<double>::quiet_NaN();  ///< AR-hit tokens / scored tokens
 
   /// True when some layer reported pruning statistics.
   bool has_sparsity() const;
@@ -30,7 +34,7 @@ struct EvalResult {
 
 /// Evaluates `model` on an eval set in batches (no grad, eval mode restored afterwards): the loss
 /// over the targets that are not ignored and, when the set has labels, accuracy and answer loss at
-/// the scored positions, overall and per slice.
+/// the scored positions, overall and per slice; on text, the loss on AR-hit tokens and elsewhere.
 EvalResult evaluate_set(TransformerLM& model, const data::EvalSet& set, int64_t batch_size,
                         const ForwardOptions& forward_options = {});
 

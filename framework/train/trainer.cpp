@@ -90,9 +90,9 @@ Trainer::Trainer(TransformerLM model, std::shared_ptr<const data::Dataset> data,
       precision_(precision_from_name(train.precision)) {
   device_ = parameters_.front().device();
   eval_set_ = data_->eval_set(seq_len_, eval.max_windows);
-  for (torch::Tensor* t : {&eval_set_.x, &eval_set_.y, &eval_set_.labels, &eval_set_.slices})
+  for (torch::Tensor* t : {&eval_set_.x, &eval_set_.y, &eval_set_.labels, &eval_set_.slices, &eval_set_.ar_hits})
     if (t->defined()) *t = t->to(device_);
-  eval_has_accuracy_ = store_.columns(results::kEvalTable).size() == results::eval_columns().size();
+  eval_columns_ = store_.columns(results::kEvalTable).size();  // a resumed older file has fewer
   if (!eval_set_.slice_names.empty()) {
     store_.define_table("/eval_slices", {{"step", results::ColumnType::Int64},
                                          {"split", results::ColumnType::String},
@@ -290,8 +290,10 @@ EvalResult Trainer::evaluate_and_record() {
 }
 
 void Trainer::record_eval(const std::string& split, const EvalResult& r) {
-  if (eval_has_accuracy_) store_.append(results::kEvalTable, {step_, split, r.loss, r.ppl, r.bpc, r.accuracy, r.answer_loss});
-  else store_.append(results::kEvalTable, {step_, split, r.loss, r.ppl, r.bpc});
+  std::vector<results::Value> row = {step_,         split,         r.loss,       r.ppl,       r.bpc,
+                                     r.accuracy,    r.answer_loss, r.ar_hit_loss, r.other_loss, r.ar_hit_share};
+  row.resize(eval_columns_);
+  store_.append(results::kEvalTable, row);
   for (size_t s = 0; s < r.slice_accuracy.size(); ++s) {
     store_.append("/eval_slices", {step_, split, eval_set_.slice_names[s], r.slice_accuracy[s], r.slice_answers[s]});
   }

@@ -91,7 +91,7 @@ class Trainer {
   Precision precision_;
   torch::Device device_{torch::kCPU};
   data::EvalSet eval_set_;  // fixed validation windows or a task's test set
-  bool eval_has_accuracy_ = true;  // false for a run file from before the accuracy columns (resumed)
+  size_t eval_columns_ = 0;  // /eval columns of the run file: fewer for a resumed file from before some
   int64_t step_ = 0;
   int64_t tokens_ = 0;
   int64_t skipped_steps_ = 0;              // on_nonfinite=skip: steps whose update was dropped

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A probe task end to end: a short MQAR sweep (softmax, mlp) writes accuracy, answer loss, the
 # per-slice table and chance into run.h5 (read with h5py), the printed accuracy matches the file,
-# `attnlab report` shows the accuracy, slice and hybrid tables and a claims scorecard, probes.yaml
+# `attnlab report` shows the accuracy, slice and hybrid tables and a claims scorecard, `attnlab eval`
+# scores accuracy under a KV budget, probes.yaml
 # (with its claims) composes, and every task config in configs/data builds a run (one step).
 set -u
 source "$(dirname "$0")/common.sh" "$1" "$2"
@@ -28,6 +29,21 @@ grep -q "### Uniform vs hybrid vs skip accuracy" report2/report.md && grep -q "^
   && ok "report has the uniform / hybrid / skip accuracy table" || bad "no hybrid accuracy table: $(head -40 report2/report.md)"
 head -1 report2/report.md | grep -q "### Claims scorecard" && grep -q "| no mixing fails \[accuracy <\] .* undecided (needs 2 runs a side) |" report2/report.md \
   && [ -f report2/report_claims.csv ] && ok "the scorecard comes first, one seed a side is undecided" || bad "scorecard: $(head -5 report2/report.md)"
+# eviction scored by accuracy: the full cache reproduces /eval's accuracy token by token, and the
+# report gains the accuracy-under-budget table
+$attnlab eval "${sweep}mixer=softmax" -m cache=full,window cache.ratio=4 > budget.txt 2>&1 \
+  && grep -q "window .* accuracy [0-9.]*" budget.txt && ok "eval of a task run prints accuracy per policy" || bad "task eval: $(tail -3 budget.txt)"
+/usr/bin/python3 - "${sweep}mixer=softmax/run.h5" > budget_check.txt 2>&1 <<'PY' && ok "full-cache decoding: $(cat budget_check.txt)" || bad "budget accuracy: $(cat budget_check.txt)"
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+val = f["eval/split"].asstr()[:] == "val"
+a, b = f["eval/accuracy"][val][-1], f["eval_budget/accuracy"][0]
+print(f"accuracy {b} = /eval's {a}")
+sys.exit(0 if abs(a - b) < 1e-9 and f["eval_budget/policy"].asstr()[0] == "full" else 1)
+PY
+$attnlab report "$sweep" --out report3 > report3.txt 2>&1 && grep -q "### Probe-task accuracy under a KV-cache budget" report3/report.md \
+  && grep -q "Probe-task accuracy vs KV-cache compression" report3/report.html && ok "report has the budget accuracy table and plot" \
+  || bad "no budget accuracy table: $(grep '###' report3/report.md)"
 $attnlab run "$source_dir/experiments/probes.yaml" --dry-run > dry.txt 2>&1 && grep -q "^168 job(s)" dry.txt \
   && ok "probes.yaml (with claims) composes its 168 jobs" || bad "probes.yaml dry run: $(tail -2 dry.txt)"
 for config in "$source_dir"/configs/data/*.yaml; do

@@ -97,5 +97,5 @@ TEST_CASE("a missing run directory or checkpoint is a user error", "[eval][error
 
 TEST_CASE("the /eval_budget columns are the documented ones", "[eval]") {
   CHECK(eval_budget_columns() == std::vector<std::string>{"policy", "budget", "ratio", "loss", "ppl", "kv_bytes",
-                                                          "tokens_per_s", "layer_budget", "step"});
+                                                          "tokens_per_s", "layer_budget", "step", "accuracy"});
 }

@@ -125,7 +125,8 @@ task: negative power_a | data.task.power_a: must be in (0, 1], got -0.5 | - | ru
 task: unknown task option | unknown key 'data.task.num_pairs' | - | run data=mqar ++data.task.num_pairs=4 $quick
 task: bad loss | data.task.loss: unknown value 'every' | - | run data=mqar data.task.loss=every $quick
 task: longer than the model's context | model.ctx = 8 is shorter than the task's sequences | - | run data=mqar $quick
-task: eval of a task run | a probe-task run | - | eval task_run
+task: eval, a budget below what the policy keeps, checked before any row | must exceed the 10 tokens the policy always keeps | - | eval task_run -m cache=full,scissorhands cache.ratio=8
+task: generate from a task run | a probe-task run (data.task) has no tokenizer | - | generate task_run --prompt hi
 disk full (ulimit -f) | not enough room | fsize=48 | run $fast train.steps=200 train.eval_every=10 train.log_every=1 out_dir=full_disk
 disk full (3 MiB tmpfs), a checkpoint larger than the room left | No space left on device | needs_tmpfs | run $fast model.d_model=128 model.n_heads=4 train.steps=200 train.eval_every=50 train.checkpoint_every=1 train.keep_checkpoints=true out_dir=tiny_disk/runs
 read-only output directory | Permission denied | unprivileged | run data.path=small.txt $quick out_dir=readonly/runs

@@ -27,7 +27,8 @@ ROOT_ATTRIBUTES = {
 }
 TABLES = {
     "train": {"step": "i", "tokens": "i", "loss": "f", "lr": "f", "grad_norm": "f", "tokens_per_s": "f", "wall_s": "f"},
-    "eval": {"step": "i", "split": "O", "loss": "f", "ppl": "f", "bpc": "f", "accuracy": "f", "answer_loss": "f"},
+    "eval": {"step": "i", "split": "O", "loss": "f", "ppl": "f", "bpc": "f", "accuracy": "f", "answer_loss": "f",
+             "ar_hit_loss": "f", "other_loss": "f", "ar_hit_share": "f"},
 }
 
 failures = []

@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
     const double s = static_cast<double>(step);
     store.append("/train", {step, step * 256, 10.0 / (1.0 + s), 1e-3, 1.0 + s, 1000.0 + s, 0.01 * s});
     if ((step + 1) % flush_every == 0) {
-      store.append("/eval", {step, std::string("val"), 10.0 / (1.0 + s), 1.0 + s, 2.0 / (1.0 + s), kNaN, kNaN});
+      store.append("/eval", {step, std::string("val"), 10.0 / (1.0 + s), 1.0 + s, 2.0 / (1.0 + s), kNaN, kNaN, kNaN, kNaN, kNaN});
       store.flush();
       const std::string line = std::to_string(step + 1) + "\n";
       if (::write(progress, line.data(), line.size()) < 0) return 1;

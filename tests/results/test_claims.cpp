@@ -61,13 +61,30 @@ void write_run(const fs::path& dir, const std::string& mixer, int64_t seed, doub
   info.config_yaml = fmt::format("mixer:\n  name: {}\nhybrid:\n  layers: none\ntrain:\n  lr: 0.001\nseed: {}\n", mixer, seed);
   info.seed = seed;
   results::RunStore store = results::RunStore::create((dir / "run.h5").string(), info);
-  store.append("/eval", {int64_t{100}, std::string("val"), std::log(ppl), ppl, std::log2(ppl), accuracy, kNaN});
+  store.append("/eval", {int64_t{100}, std::string("val"), std::log(ppl), ppl, std::log2(ppl), accuracy, kNaN, kNaN, kNaN, kNaN});
   if (std::isfinite(skip_accuracy))
-    store.append("/eval", {int64_t{100}, std::string("val_skip"), 5.0, 148.4, 7.2, skip_accuracy, kNaN});
+    store.append("/eval", {int64_t{100}, std::string("val_skip"), 5.0, 148.4, 7.2, skip_accuracy, kNaN, kNaN, kNaN, kNaN});
   store.mark_completed();
 }
 
 std::vector<Claim> claims_from(const std::string& yaml) { return parse_claims(YAML::Load(yaml), "study.yaml"); }
+
+/// The message of the UserError that parsing `yaml` throws, or "no error".
+std::string claims_error(const std::string& yaml) {
+  try {
+    claims_from(yaml);
+  } catch (const UserError& e) {
+    return std::string(e.what());
+  }
+  return std::string("no error");
+}
+
+/// The text of a scorecard cell by row and column name.
+std::string scorecard_cell(const Table& table, size_t row, const std::string& column) {
+  const auto it = std::find(table.columns.begin(), table.columns.end(), column);
+  REQUIRE(it != table.columns.end());
+  return table.rows.at(row)[it - table.columns.begin()].text;
+}
 
 }  // namespace
 
@@ -124,14 +141,7 @@ claims:
   CHECK(claims[1].margin_kind == Claim::Margin::Difference);
   CHECK(claims_from("sweep: {seed: [0]}\n").empty());
 
-  auto error_of = [](const std::string& yaml) {
-    try {
-      claims_from(yaml);
-    } catch (const UserError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  auto error_of = claims_error;
   const std::string base = "claims:\n  - name: c\n    left: {mixer: mlp}\n    op: \">\"\n    right: {mixer: softmax}\n";
   CHECK_THAT(error_of(base + "    metric: val_pll\n"),
              Catch::Contains("study.yaml:6: claims[0].metric: unknown metric 'val_pll'") && Catch::Contains("val_ppl"));
@@ -178,10 +188,7 @@ claims:
   const auto table = scorecard_table(claims, context);
   REQUIRE(table);
   REQUIRE(table->rows.size() == 5);
-  auto cell = [&](size_t row, const std::string& column) {
-    const auto it = std::find(table->columns.begin(), table->columns.end(), column);
-    return table->rows[row][it - table->columns.begin()].text;
-  };
+  auto cell = [&](size_t row, const std::string& column) { return scorecard_cell(*table, row, column); };
   CHECK(cell(0, "verdict") == "holds");
   CHECK(cell(0, "n") == "3/3");
   CHECK(cell(0, "left mean") == "0.0085 ± 0.0005");
@@ -195,4 +202,61 @@ claims:
   CHECK(cell(4, "right mean") == "0.9100 ± 0.0141");
   CHECK(cell(4, "verdict") == "holds");
   CHECK_FALSE(scorecard_table({}, context));
+}
+
+TEST_CASE("a side with cache: reads the /eval_budget row of its policy and ratio", "[claims]") {
+  test::TempDir dir;
+  const fs::path root = dir.path() / "study";
+  // three seeds: the full cache 0.99, h2o at 5x close to it, random at 5x near 1/5 of the answers
+  for (int64_t seed = 0; seed < 3; ++seed) {
+    const fs::path run = root / std::to_string(seed);
+    write_run(run, "softmax", seed, 2.0, 0.99);
+    results::RunStore store = results::RunStore::open((run / "run.h5").string());
+    using results::ColumnType;
+    store.define_table("/eval_budget", {{"policy", ColumnType::String}, {"budget", ColumnType::Int64},
+                                        {"ratio", ColumnType::Float64}, {"loss", ColumnType::Float64},
+                                        {"ppl", ColumnType::Float64}, {"kv_bytes", ColumnType::Int64},
+                                        {"tokens_per_s", ColumnType::Float64}, {"layer_budget", ColumnType::String},
+                                        {"step", ColumnType::Int64}, {"accuracy", ColumnType::Float64}});
+    auto row = [&](const char* policy, double ratio, double ppl, double accuracy) {
+      store.append("/eval_budget", {std::string(policy), int64_t{13}, ratio, std::log(ppl), ppl, int64_t{1024}, 100.0,
+                                    std::string("uniform"), int64_t{100}, accuracy});
+    };
+    const double s = 0.01 * static_cast<double>(seed);
+    row("full", 1.0, 1.1, 0.98 + s);
+    row("random", 5.0, 9.0, 0.20 + s);
+    row("random", 5.0, 9.0, 0.30 + s);  // evaluated again: the last row counts
+    row("h2o", 5.0, 1.3, 0.95 + s);
+    row("h2o", 2.0, 1.2, 0.10);  // another ratio: not read
+    store.mark_completed();  // reopening set it running, as a resumed run
+    store.flush();
+  }
+  const auto claims = claims_from(R"(
+claims:
+  - {name: random loses answers, left: {cache: random, cache.ratio: 5}, op: "<", right: {cache: full}, metric: accuracy, margin: 0.5}
+  - {name: h2o keeps them, left: {cache: h2o, cache.ratio: 5}, op: ">", right: {cache: random, cache.ratio: 5}, metric: accuracy}
+  - {name: h2o ppl, left: {cache: h2o, cache.ratio: 5}, op: "<", right: {mixer: softmax}, metric: val_ppl}
+)");
+  ReportOptions options;
+  options.paths = {root.string()};
+  options.out_dir = (dir.path() / "out").string();
+  const Report report = build_report(options);
+  const ReportContext context{report.run_set.runs, report.grouping, "", ""};
+  const auto table = scorecard_table(claims, context);
+  REQUIRE(table);
+  auto cell = [&](size_t row, const std::string& column) { return scorecard_cell(*table, row, column); };
+  CHECK(cell(0, "left mean") == "0.3100 ± 0.0100");
+  CHECK(cell(0, "right mean") == "0.9900 ± 0.0100");
+  CHECK(cell(0, "verdict") == "holds");
+  CHECK(cell(1, "left mean") == "0.9600 ± 0.0100");
+  CHECK(cell(1, "verdict") == "holds");
+  CHECK(cell(2, "verdict") == "holds");  // 1.3 (budget) < 2.0 (/eval of the same runs)
+
+  auto error_of = claims_error;
+  CHECK_THAT(error_of("claims:\n  - {name: c, left: {cache.ratio: 5}, op: \"<\", right: {cache: full}, metric: accuracy}\n"),
+             Catch::Contains("claims[0].left: cache.ratio needs cache"));
+  CHECK_THAT(error_of("claims:\n  - {name: c, left: {cache: h2o}, op: \"<\", right: {cache: full}, metric: skip_ppl}\n"),
+             Catch::Contains("claims[0].left: a side with cache: reads /eval_budget"));
+  CHECK_THAT(error_of("claims:\n  - {name: c, left: {cache: h2o, cache.ratio: x}, op: \"<\", right: {cache: full}, metric: accuracy}\n"),
+             Catch::Contains("cache.ratio: 'x'"));
 }

@@ -8,9 +8,11 @@
 #include <limits>
 #include <sstream>
 
+#include "analysis/claims.h"
 #include "analysis/flatten.h"
 #include "analysis/perplexity_table.h"
 #include "analysis/report.h"
+#include "analysis/train_loss_plot.h"
 #include "analysis/val_loss_plot.h"
 #include "core/error.h"
 #include "results/run_store.h"
@@ -49,8 +51,8 @@ void write_fake_run(const fs::path& dir, const FakeRun& run) {
     store.append("/train", {step * 100, step * 100 * 256, 3.0, 1e-3, 1.0, 1000.0 * step, 1.0 * step});
   for (size_t i = 0; i < run.val_ppl.size(); ++i) {
     const int64_t step = static_cast<int64_t>(i + 1) * 100;
-    store.append("/eval", {step, std::string("train"), 9.0, 9.0, 9.0, kNaN, kNaN});
-    store.append("/eval", {step, std::string("val"), std::log(run.val_ppl[i]), run.val_ppl[i], std::log2(run.val_ppl[i]), kNaN, kNaN});
+    store.append("/eval", {step, std::string("train"), 9.0, 9.0, 9.0, kNaN, kNaN, kNaN, kNaN, kNaN});
+    store.append("/eval", {step, std::string("val"), std::log(run.val_ppl[i]), run.val_ppl[i], std::log2(run.val_ppl[i]), kNaN, kNaN, kNaN, kNaN, kNaN});
   }
   if (run.status == "completed") store.mark_completed();
   if (run.status == "failed") store.mark_failed(run.error);
@@ -110,9 +112,27 @@ TEST_CASE("the report groups seeds into variants with mean ± std and Δ vs the 
   CHECK(*table.rows[1][4].spread == Approx(std::sqrt(8.0)));
   CHECK_THAT(table.note, Catch::Contains("Δ ppl vs mixer=softmax"));
 
-  REQUIRE(report.plots.size() == 1);
-  // 2 thin + 1 mean per variant with 2 seeds; taylor has 3 runs with points: 3 thin + 1 mean.
-  CHECK(report.plots[0].series.size() == 3 + 4);
+  REQUIRE(report.plots.size() == 2);
+  // training loss: per variant a line over its completed seeds and the val dots beside it
+  const LinePlot& train = report.plots[0];
+  REQUIRE(train.series.size() == 4);
+  CHECK(train.series[0].name == "mixer=softmax (n=2)");
+  CHECK(train.series[0].x == std::vector<double>{100, 200, 300});
+  CHECK(train.series[0].y == std::vector<double>{3.0, 3.0, 3.0});
+  CHECK_FALSE(train.series[1].line);
+  REQUIRE(train.series[1].y.size() == 2);  // mean val loss of the two seeds at steps 100, 200
+  CHECK(train.series[1].y[0] == Approx((std::log(20.0) + std::log(22.0)) / 2));
+  CHECK(train.series[1].y[1] == Approx((std::log(10.0) + std::log(12.0)) / 2));
+  CHECK(train.series[1].color == train.series[0].color);
+  // val loss: 2 thin + 1 mean per variant with 2 seeds; taylor has 3 runs with points: 3 thin + 1 mean.
+  CHECK(report.plots[1].series.size() == 3 + 4);
+}
+
+TEST_CASE("the training-loss smoothing is a trailing mean that skips non-finite points", "[report]") {
+  CHECK(trailing_mean({1, 2, 3, 4, 5}, 2) == std::vector<double>{1, 1.5, 2.5, 3.5, 4.5});
+  CHECK(trailing_mean({1, 2, 3}, 0) == std::vector<double>{1, 2, 3});
+  const auto gaps = trailing_mean({1, std::nan(""), 3, 5}, 2);
+  CHECK(gaps == std::vector<double>{1, 1, 3, 4});
 }
 
 TEST_CASE("the baseline is a key=value match, with or without .name", "[report]") {
@@ -195,8 +215,11 @@ namespace {
 
 /// A run chosen with `mixer=<preset>` on the command line: the config holds only the preset's
 /// contents (name: attention, form: ...), the override holds the preset's name.
+/// With hit_ppl > 0 the run logs the AR-hit split: hit_ppl and other_ppl (share 0.25); its skip
+/// row, twice each.
 void write_preset_run(const fs::path& dir, const std::string& preset, const std::string& form,
-                      const std::string& placement, double ppl, double skip_ppl, int64_t seed) {
+                      const std::string& placement, double ppl, double skip_ppl, int64_t seed, double hit_ppl = 0,
+                      double other_ppl = 0) {
   fs::create_directories(dir);
   results::RunInfo info;
   info.config_yaml = "mixer:\n  name: attention\n  form: " + form + "\nhybrid:\n  mixer: softmax\n  layers: " +
@@ -204,8 +227,12 @@ void write_preset_run(const fs::path& dir, const std::string& preset, const std:
   info.overrides_yaml = "- mixer=" + preset + "\n- hybrid.layers=" + placement + "\n";
   info.seed = seed;
   results::RunStore store = results::RunStore::create((dir / "run.h5").string(), info);
-  store.append("/eval", {int64_t{100}, std::string("val"), std::log(ppl), ppl, 1.0, kNaN, kNaN});
-  if (skip_ppl > 0) store.append("/eval", {int64_t{100}, std::string("val_skip"), std::log(skip_ppl), skip_ppl, 1.0, kNaN, kNaN});
+  const double hit = hit_ppl > 0 ? std::log(hit_ppl) : kNaN, other = hit_ppl > 0 ? std::log(other_ppl) : kNaN,
+               share = hit_ppl > 0 ? 0.25 : kNaN, twice = std::log(2.0);
+  store.append("/eval", {int64_t{100}, std::string("val"), std::log(ppl), ppl, 1.0, kNaN, kNaN, hit, other, share});
+  if (skip_ppl > 0)
+    store.append("/eval", {int64_t{100}, std::string("val_skip"), std::log(skip_ppl), skip_ppl, 1.0, kNaN, kNaN,
+                           hit + twice, other + twice, share});
   store.mark_completed();
   store.flush();
 }
@@ -236,6 +263,35 @@ TEST_CASE("runs are labelled by the preset chosen for a group; Table 1 pivots un
   CHECK(row_texts(*table1, 1) == std::vector<std::string>{"approximate", "15.00 ± 1.41", "11.00", "90.00", "—", "—"});
 }
 
+TEST_CASE("text runs with the AR-hit split: columns in the perplexity table and Table 1 on AR hits", "[report]") {
+  test::TempDir dir;
+  const fs::path root = dir.path() / "study";
+  write_preset_run(root / "a", "softmax", "softmax", "none", 10.0, 0, 0, 3.0, 12.0);
+  write_preset_run(root / "b", "softmax", "softmax", "none", 10.0, 0, 1, 5.0, 14.0);
+  write_preset_run(root / "c", "mlp", "softmax", "even", 11.0, 40.0, 0, 8.0, 11.5);
+  ReportOptions options;
+  options.paths = {root.string()};
+  const Report report = build_report(options);
+  const Table* ppl = nullptr;
+  const Table* hits = nullptr;
+  for (const auto& table : report.tables) {
+    if (table.name == "perplexity") ppl = &table;
+    if (table.name == "deconstructing_ar_hits") hits = &table;
+  }
+  REQUIRE(ppl != nullptr);
+  const std::vector<std::string> ppl_columns{"variant", "status",     "seeds",     "step",  "val ppl", "val bpc",
+                                             "AR-hit ppl", "other ppl", "AR-hit %", "Δ ppl", "params", "tokens/s"};
+  CHECK(ppl->columns == ppl_columns);
+  const auto softmax = row_texts(*ppl, 0);
+  CHECK(std::vector<std::string>(softmax.begin() + 6, softmax.begin() + 9) ==
+        std::vector<std::string>{"4.00 ± 1.41", "13.00 ± 1.41", "25.0"});
+  REQUIRE(hits != nullptr);
+  REQUIRE(hits->rows.size() == 2);
+  CHECK(row_texts(*hits, 0) == std::vector<std::string>{"softmax", "4.00 ± 1.41", "13.00 ± 1.41", "—", "—", "—", "—"});
+  CHECK(row_texts(*hits, 1) == std::vector<std::string>{"mlp", "—", "—", "8.00", "11.50", "16.00", "23.00"});
+  CHECK(claim_metrics().count("ar_hit_ppl") == 1);
+}
+
 namespace {
 
 /// A dcp run with sparsity weight `lambda`: val ppl, /sparsity rows at steps 100 and 200 (the
@@ -246,7 +302,7 @@ void write_dcp_run(const fs::path& dir, double lambda, double ppl, double droppe
   results::RunInfo info;
   info.config_yaml = "mixer:\n  name: dcp\n  lambda: " + std::to_string(lambda) + "\nseed: 0\n";
   results::RunStore store = results::RunStore::create((dir / "run.h5").string(), info);
-  store.append("/eval", {int64_t{200}, std::string("val"), std::log(ppl), ppl, 1.0, kNaN, kNaN});
+  store.append("/eval", {int64_t{200}, std::string("val"), std::log(ppl), ppl, 1.0, kNaN, kNaN, kNaN, kNaN, kNaN});
   store.define_table("/sparsity", {{"step", results::ColumnType::Int64},
                                    {"layer", results::ColumnType::Int64},
                                    {"dropped_fraction", results::ColumnType::Float64},
@@ -343,7 +399,7 @@ TEST_CASE("the report warns once per run whose /train has a hole, naming the run
   results::RunStore store = results::RunStore::create((run_dir / "run.h5").string(), info);
   for (int64_t step = 10; step <= 300; step += 10)
     if (step <= 100 || step > 150) store.append("/train", {step, step * 256, 3.0, 1e-3, 1.0, 1000.0, 1.0});
-  for (int64_t step = 100; step <= 300; step += 100) store.append("/eval", {step, std::string("val"), 2.0, 7.4, 2.9, kNaN, kNaN});
+  for (int64_t step = 100; step <= 300; step += 100) store.append("/eval", {step, std::string("val"), 2.0, 7.4, 2.9, kNaN, kNaN, kNaN, kNaN, kNaN});
   store.mark_completed();
   write_fake_run(dir.path() / "whole", {"softmax", 2, {20, 10, 9}});
 
@@ -372,7 +428,7 @@ void write_task_run(const fs::path& dir, const std::string& mixer, const std::st
   info.seed = seed;
   results::RunStore store = results::RunStore::create((dir / "run.h5").string(), info);
   store.set_attribute("chance_accuracy", 1.0 / 128);
-  store.append("/eval", {int64_t{100}, std::string("val"), 1.0, 2.7, 1.4, accuracy, 0.5});
+  store.append("/eval", {int64_t{100}, std::string("val"), 1.0, 2.7, 1.4, accuracy, 0.5, kNaN, kNaN, kNaN});
   store.define_table("/eval_slices", {{"step", results::ColumnType::Int64}, {"split", results::ColumnType::String},
                                       {"slice", results::ColumnType::String}, {"accuracy", results::ColumnType::Float64},
                                       {"answers", results::ColumnType::Int64}});
@@ -413,6 +469,13 @@ TEST_CASE("the accuracy table pivots mixer x task setting, keeps the best lr per
   CHECK(row_texts(*table, 0) == std::vector<std::string>{"softmax", "0.985 ± 0.007 (0.003)", "0.715 ± 0.000 (0.001)", "0.850"});
   CHECK(row_texts(*table, 1)[0] == "mlp");
   CHECK(row_texts(*table, 1)[1] == "0.020 ± 0.000 (0.003)");
+  const LinePlot* accuracy = nullptr;
+  for (const auto& plot : report.plots)
+    if (plot.title.rfind("Accuracy", 0) == 0) accuracy = &plot;
+  REQUIRE(accuracy);  // per variant: 2 thin seeds + their mean
+  CHECK(accuracy->series.size() == 3 * report.grouping.variants.size());
+  CHECK(accuracy->series[2].y.size() == 1);
+  CHECK(accuracy->series[2].y[0] == Approx((accuracy->series[0].y[0] + accuracy->series[1].y[0]) / 2));
   CHECK_THAT(table->note, Catch::Contains("Chance: mqar num_kv_pairs=4 0.0078"));
 
   options.best_of = "train.lrr";
@@ -436,9 +499,9 @@ void write_hybrid_task_run(const fs::path& dir, const std::string& mixer, const 
                                  mixer, placement, lr, seed);
   info.seed = seed;
   results::RunStore store = results::RunStore::create((dir / "run.h5").string(), info);
-  store.append("/eval", {int64_t{100}, std::string("val"), 1.0, 2.7, 1.4, accuracy, 0.5});
+  store.append("/eval", {int64_t{100}, std::string("val"), 1.0, 2.7, 1.4, accuracy, 0.5, kNaN, kNaN, kNaN});
   if (placement != "none")
-    store.append("/eval", {int64_t{100}, std::string("val_skip"), 3.0, 20.1, 4.3, skip_accuracy, 3.0});
+    store.append("/eval", {int64_t{100}, std::string("val_skip"), 3.0, 20.1, 4.3, skip_accuracy, 3.0, kNaN, kNaN, kNaN});
   store.mark_completed();
 }
 

@@ -36,9 +36,9 @@ TEST_CASE("a run file is read back exactly", "[run_store]") {
     RunStore store = RunStore::create(path, sample_info());
     for (int64_t step = 0; step < 1500; ++step)
       store.append("/train", {step, step * 512, 4.0 / (1.0 + step), 1e-3 * step, 0.25, 12345.5, 0.01 * step});
-    store.append("/eval", {int64_t(500), std::string("val"), 1.5, 4.4816890703380645, 2.1640425613334453, 0.25, 0.75});
-    store.append("/eval", {int64_t(1000), std::string("train"), 1.25, 3.4903429574618414, 1.8033688011112042, kNaN, kNaN});
-    store.append("/eval", {int64_t(1000), std::string("väl ünïcode"), 1.0, 2.718281828459045, 1.4426950408889634, kNaN, kNaN});
+    store.append("/eval", {int64_t(500), std::string("val"), 1.5, 4.4816890703380645, 2.1640425613334453, 0.25, 0.75, kNaN, kNaN, kNaN});
+    store.append("/eval", {int64_t(1000), std::string("train"), 1.25, 3.4903429574618414, 1.8033688011112042, kNaN, kNaN, kNaN, kNaN, kNaN});
+    store.append("/eval", {int64_t(1000), std::string("väl ünïcode"), 1.0, 2.718281828459045, 1.4426950408889634, kNaN, kNaN, kNaN, kNaN, kNaN});
     store.set_attribute("n_params", int64_t(900000));
     store.set_attribute("note", 0.5);
     store.mark_completed();
@@ -108,9 +108,9 @@ TEST_CASE("extra tables are defined once, nested groups included", "[run_store]"
 TEST_CASE("wrong rows are refused with the column named", "[run_store]") {
   test::TempDir dir;
   RunStore store = RunStore::create(dir.file("run.h5"), sample_info());
-  CHECK_THROWS_WITH(store.append("/eval", {int64_t(1), 2.0, 1.0, 1.0, 1.0, 1.0, 1.0}),
+  CHECK_THROWS_WITH(store.append("/eval", {int64_t(1), 2.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0}),
                     Catch::Contains("/eval/split is string, got float64"));
-  CHECK_THROWS_WITH(store.append("/eval", {1.5, std::string("val"), 1.0, 1.0, 1.0, 1.0, 1.0}),
+  CHECK_THROWS_WITH(store.append("/eval", {1.5, std::string("val"), 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0}),
                     Catch::Contains("/eval/step is int64, got float64"));
   CHECK_THROWS_WITH(store.append("/eval", {int64_t(1), std::string("val")}), Catch::Contains("got a row of 2 values"));
   CHECK_THROWS_WITH(store.append("/evals", {int64_t(1)}), Catch::Contains("did you mean '/eval'"));
@@ -160,7 +160,7 @@ TEST_CASE("a store is movable", "[run_store]") {
   {
     RunStore first = RunStore::create(path, sample_info());
     RunStore second = std::move(first);
-    second.append("/eval", {int64_t(3), std::string("val"), 1.0, 2.0, 3.0, kNaN, kNaN});
+    second.append("/eval", {int64_t(3), std::string("val"), 1.0, 2.0, 3.0, kNaN, kNaN, kNaN, kNaN, kNaN});
   }
   CHECK(RunReader(path).rows("/eval") == 1);
 }

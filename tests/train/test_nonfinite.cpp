@@ -165,7 +165,7 @@ TEST_CASE("a resumed run drops the rows logged after its checkpoint", "[nonfinit
     auto store = results::RunStore::create(dir.file("run.h5"), {});
     for (int64_t step = 1; step <= 6; ++step) {
       store.append("/train", {step, step * 10, 1.0, 0.1, 0.5, 100.0, 1.0});
-      if (step % 2 == 0) store.append("/eval", {step, std::string("val"), 1.0, 2.7, 1.4, kNaN, kNaN});
+      if (step % 2 == 0) store.append("/eval", {step, std::string("val"), 1.0, 2.7, 1.4, kNaN, kNaN, kNaN, kNaN, kNaN});
       if (step == 5) store.flush();  // a kill -9 after this point loses step 6's rows, not step 5's
     }
     store.flush();
