@@ -52,14 +52,14 @@ std::optional<Table> sparsity_table(const ReportContext& context) {
   int64_t n_layers = 0;
   struct Row {
     const Variant* variant;
-    std::vector<double> ppl, dropped, keep;
+    std::vector<double> ppl, accuracy, dropped, keep;
     std::map<int64_t, std::vector<double>> layers;
   };
   std::vector<Row> rows;
   for (const Variant& variant : context.grouping.variants) {
-    Row row{&variant, {}, {}, {}, {}};
+    Row row{&variant, {}, {}, {}, {}, {}};
     for (const LoadedRun* run : variant.runs) {
-      if (run->final_val) row.ppl.push_back(run->final_val->ppl);
+      if (run->final_val) row.ppl.push_back(run->final_val->ppl), row.accuracy.push_back(run->final_val->accuracy);
       const auto s = last_sparsity(*run);
       if (!s) continue;
       any = true;
@@ -77,12 +77,19 @@ std::optional<Table> sparsity_table(const ReportContext& context) {
   table.name = "sparsity";
   table.title = "Context pruned vs perplexity";
   table.columns = {"variant", "runs", "val ppl", "pruned %", "mean keep"};
+  // probe tasks: the accuracy the pruning costs
+  const bool any_accuracy = std::any_of(rows.begin(), rows.end(), [](const Row& row) { return mean_std(row.accuracy).n > 0; });
+  if (any_accuracy) table.columns.insert(table.columns.begin() + 3, "val acc");
   for (int64_t l = 0; l < n_layers; ++l) table.columns.push_back("layer " + std::to_string(l) + " %");
   for (const Row& row : rows) {
     const MeanStd ppl = mean_std(row.ppl), keep = mean_std(row.keep);
     std::vector<Cell> cells = {Cell::text_cell(row.variant->label), Cell::number(row.variant->runs.size(), 0),
                                Cell::mean_std(ppl.mean, ppl.std, ppl.n, 3), percent(row.dropped),
                                row.keep.empty() ? Cell::empty() : Cell::mean_std(keep.mean, keep.std, keep.n, 3)};
+    if (any_accuracy) {
+      const MeanStd accuracy = mean_std(row.accuracy);
+      cells.insert(cells.begin() + 3, Cell::mean_std(accuracy.mean, accuracy.std, accuracy.n, 4));
+    }
     for (int64_t l = 0; l < n_layers; ++l) {
       const auto it = row.layers.find(l);
       cells.push_back(it == row.layers.end() ? Cell::empty() : percent(it->second));

@@ -9,7 +9,8 @@
 
 namespace attnlab::analysis {
 
-/// Columns: variant, runs, val ppl, pruned, mean keep, then "layer i" (pruned share). Variants
+/// Columns: variant, runs, val ppl (and val acc when some run is a probe task), pruned, mean keep,
+/// then "layer i" (pruned share). Variants
 /// without /sparsity rows (e.g. a dense reference) are listed with "—" so the table compares
 /// them. nullopt when no run has /sparsity.
 std::optional<Table> sparsity_table(const ReportContext& context);

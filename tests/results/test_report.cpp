@@ -297,12 +297,12 @@ namespace {
 /// A dcp run with sparsity weight `lambda`: val ppl, /sparsity rows at steps 100 and 200 (the
 /// report must use the last), and optionally a pruning map of 3 tokens in layer 0.
 void write_dcp_run(const fs::path& dir, double lambda, double ppl, double dropped_layer0, double dropped_layer1,
-                   bool with_map) {
+                   bool with_map, double accuracy = kNaN) {
   fs::create_directories(dir);
   results::RunInfo info;
   info.config_yaml = "mixer:\n  name: dcp\n  lambda: " + std::to_string(lambda) + "\nseed: 0\n";
   results::RunStore store = results::RunStore::create((dir / "run.h5").string(), info);
-  store.append("/eval", {int64_t{200}, std::string("val"), std::log(ppl), ppl, 1.0, kNaN, kNaN, kNaN, kNaN, kNaN});
+  store.append("/eval", {int64_t{200}, std::string("val"), std::log(ppl), ppl, 1.0, accuracy, kNaN, kNaN, kNaN, kNaN});
   store.define_table("/sparsity", {{"step", results::ColumnType::Int64},
                                    {"layer", results::ColumnType::Int64},
                                    {"dropped_fraction", results::ColumnType::Float64},
@@ -331,6 +331,25 @@ void write_dcp_run(const fs::path& dir, double lambda, double ppl, double droppe
 }
 
 }  // namespace
+
+TEST_CASE("on a probe task the sparsity table shows the accuracy beside the pruned share", "[report]") {
+  test::TempDir dir;
+  const fs::path root = dir.path() / "dcp";
+  write_dcp_run(root / "l0", 0.0, 1.0, 0.0, 0.0, false, 1.0);
+  write_dcp_run(root / "l1", 10.0, 2.5, 0.85, 0.72, false, 0.86);
+  ReportOptions options;
+  options.paths = {root.string()};
+  options.baseline = "";
+  const Report report = build_report(options);
+  const Table* sparsity = nullptr;
+  for (const auto& table : report.tables)
+    if (table.name == "sparsity") sparsity = &table;
+  REQUIRE(sparsity != nullptr);
+  CHECK(sparsity->columns == std::vector<std::string>{"variant", "runs", "val ppl", "val acc", "pruned %", "mean keep",
+                                                      "layer 0 %", "layer 1 %"});
+  CHECK(row_texts(*sparsity, 1) ==
+        std::vector<std::string>{"mixer.lambda=10.000000", "1", "2.500", "0.8600", "78.5", "0.215", "85.0", "72.0"});
+}
 
 TEST_CASE("the sparsity table shows each variant's last /sparsity step next to its perplexity", "[report]") {
   test::TempDir dir;
