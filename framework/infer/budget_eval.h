@@ -1,6 +1,7 @@
 #pragma once
-/// Perplexity (and a probe task's accuracy) under a KV budget: validation windows decoded token by token, so that the loss at
-/// every position is computed from the compressed cache only (what a budgeted deployment sees).
+/// Perplexity (and a probe task's accuracy) under a KV budget: validation windows decoded token
+/// by token, so that the loss at every position is computed from the compressed cache only (what a
+/// budgeted deployment sees).
 
 #include <limits>
 #include <vector>
