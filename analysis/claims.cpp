@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "analysis/hybrid_tables.h"
+#include "analysis/persistence_table.h"
 #include "analysis/stats.h"
 #include "core/error.h"
 #include "results/schema.h"
@@ -19,7 +20,18 @@ namespace {
 constexpr double kAlpha = 0.05;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+/// The median of a run's per-layer persistence ratios (Scissorhands: "> 0.95 in most layers").
+double median_persistence(const LoadedRun& run) {
+  std::vector<double> ratios;
+  for (const auto& [layer, ratio] : persistence_by_layer(run)) ratios.push_back(ratio);
+  if (ratios.empty()) return kNaN;
+  std::sort(ratios.begin(), ratios.end());
+  const size_t n = ratios.size();
+  return n % 2 ? ratios[n / 2] : 0.5 * (ratios[n / 2 - 1] + ratios[n / 2]);
+}
+
 double metric_value(const LoadedRun& run, const std::string& metric) {
+  if (metric == "persistence") return median_persistence(run);
   if (metric == "skip_ppl") return final_split_value(run, "val_skip", "ppl");
   if (metric == "skip_accuracy") return final_split_value(run, "val_skip", "accuracy");
   if (metric == "skip_ar_hit_ppl") return std::exp(final_split_value(run, "val_skip", "ar_hit_loss"));
@@ -144,7 +156,7 @@ const std::map<std::string, bool>& claim_metrics() {
   static const std::map<std::string, bool> metrics = {
       {"val_loss", false}, {"val_ppl", false}, {"val_bpc", false}, {"accuracy", true},
       {"skip_ppl", false}, {"skip_accuracy", true}, {"ar_hit_ppl", false}, {"other_ppl", false},
-      {"skip_ar_hit_ppl", false}};
+      {"skip_ar_hit_ppl", false}, {"persistence", true}};
   return metrics;
 }
 
@@ -185,7 +197,17 @@ std::vector<Claim> parse_claims(const YAML::Node& experiment, const std::string&
     };
     claim.name = scalar("name");
     claim.left = selector("left");
-    claim.right = selector("right");
+    if (item["right"] && item["right"].IsScalar()) {
+      const std::string text = item["right"].as<std::string>();
+      char* end = nullptr;
+      const double value = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0' || !std::isfinite(value))
+        fail("right", "'" + text + "': expected a map of config keys to values, e.g. {mixer: mlp}, or a number");
+      if (item["right_metric"]) fail("right_metric", "a constant right side has no metric");
+      claim.right_value = value;
+    } else {
+      claim.right = selector("right");
+    }
     const std::string op = scalar("op");
     if (op != ">" && op != "<") fail("op", "'" + op + "': expected \">\" or \"<\"");
     claim.greater = op == ">";
@@ -265,7 +287,9 @@ std::optional<Table> scorecard_table(const std::vector<Claim>& claims, const Rep
   table.columns = {"claim", "left", "right", "left mean", "right mean", "effect", "p", "n", "verdict"};
   for (const Claim& claim : claims) {
     const std::vector<double> left = side_values(claim.left, claim.metric, context);
-    std::vector<double> right = side_values(claim.right, claim.right_metric, context);
+    // a constant is two equal values: Welch's test against a side without spread is the one-sample t-test
+    std::vector<double> right = claim.right_value ? std::vector<double>(2, *claim.right_value)
+                                                   : side_values(claim.right, claim.right_metric, context);
     const MeanStd l = mean_std(left), r = mean_std(right);
     // the margin moves the right side: left > 1.5x right, left < right - 0.1, ...
     std::vector<double> shifted = right;
@@ -292,11 +316,13 @@ std::optional<Table> scorecard_table(const std::vector<Claim>& claims, const Rep
     if (claim.right_metric != claim.metric) rule += " " + claim.right_metric;
     if (claim.margin_kind == Claim::Margin::Ratio) rule += fmt::format(", margin {:g}x", claim.margin);
     if (claim.margin_kind == Claim::Margin::Difference) rule += fmt::format(", margin {:g}", claim.margin);
-    table.rows.push_back({Cell::text_cell(claim.name + " [" + rule + "]"),
-                          Cell::text_cell(selector_text(claim.left)), Cell::text_cell(selector_text(claim.right)),
-                          Cell::mean_std(l.mean, l.std, l.n, 4), Cell::mean_std(r.mean, r.std, r.n, 4),
+    table.rows.push_back({Cell::text_cell(claim.name + " [" + rule + "]"), Cell::text_cell(selector_text(claim.left)),
+                          Cell::text_cell(claim.right_value ? "constant" : selector_text(claim.right)),
+                          Cell::mean_std(l.mean, l.std, l.n, 4),
+                          claim.right_value ? Cell::number(*claim.right_value, 4) : Cell::mean_std(r.mean, r.std, r.n, 4),
                           Cell::text_cell(effect), Cell::text_cell(p_text),
-                          Cell::text_cell(fmt::format("{}/{}", l.n, r.n)), Cell::text_cell(verdict)});
+                          Cell::text_cell(claim.right_value ? fmt::format("{}/—", l.n) : fmt::format("{}/{}", l.n, r.n)),
+                          Cell::text_cell(verdict)});
   }
   table.note = "One row per claim of the experiment file: left and right are mean ± std over the completed runs that "
                "match (with --best-of, the best value of its key per side). The verdict is holds when a one-sided "

@@ -12,6 +12,9 @@
 ///       right_metric: accuracy                      # optional: the right side's metric, when it differs
 ///                                                   # (a hybrid's skip_accuracy against its accuracy)
 ///
+/// `right` may be a number instead (`right: 0.95`): the left side is then tested against that
+/// constant (a one-sample t-test), as a paper's "the persistence ratio is above 0.95".
+///
 /// A side that names `cache: <policy>` (and `cache.ratio: R`, default 1) reads the last /eval_budget
 /// row of that policy and ratio (`attnlab eval`) instead of /eval: metric accuracy, val_ppl or
 /// val_loss under that KV budget.
@@ -39,6 +42,7 @@ struct Claim {
   bool greater = true;                             ///< op ">" (else "<")
   std::string metric;
   std::string right_metric;  ///< = metric unless the claim names another
+  std::optional<double> right_value;  ///< `right: <number>`: a constant instead of runs (`right` is empty)
   enum class Margin { None, Ratio, Difference } margin_kind = Margin::None;
   double margin = 0;  ///< the ratio (1.5 for 1.5x) or the difference
   std::string source; ///< "file:line" of the claim, for messages

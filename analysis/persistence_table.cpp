@@ -10,8 +10,9 @@ namespace {
 
 constexpr const char* kPersistence = "/analysis/persistence";
 
-/// A run's last ratio per layer.
-std::map<int64_t, double> run_ratios(const LoadedRun& run) {
+}  // namespace
+
+std::map<int64_t, double> persistence_by_layer(const LoadedRun& run) {
   std::map<int64_t, double> ratios;
   if (!run.reader->has_table(kPersistence)) return ratios;
   const auto layers = run.reader->ints(kPersistence, "layer");
@@ -20,15 +21,13 @@ std::map<int64_t, double> run_ratios(const LoadedRun& run) {
   return ratios;
 }
 
-}  // namespace
-
 std::optional<Table> persistence_table(const ReportContext& context) {
   std::vector<std::pair<const Variant*, std::map<int64_t, std::vector<double>>>> rows;
   int64_t n_layers = 0;
   for (const Variant& variant : context.grouping.variants) {
     std::map<int64_t, std::vector<double>> by_layer;
     for (const LoadedRun* run : variant.runs)
-      for (const auto& [layer, ratio] : run_ratios(*run)) by_layer[layer].push_back(ratio);
+      for (const auto& [layer, ratio] : persistence_by_layer(*run)) by_layer[layer].push_back(ratio);
     if (by_layer.empty()) continue;
     n_layers = std::max(n_layers, by_layer.rbegin()->first + 1);
     rows.emplace_back(&variant, std::move(by_layer));

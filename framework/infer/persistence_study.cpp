@@ -15,9 +15,11 @@ namespace attnlab {
 int run_persistence_study(const PersistenceRequest& request, std::ostream& out) {
   cfg::Node root = compose_eval_config(TrainedRun::read_config(request.run_dir), request.overrides, request.config_dir);
   root.erase("cache");
-  TrainedRun run = TrainedRun::load(request.run_dir, RunConfig::from_config(root));
+  TrainedRun run = TrainedRun::load(request.run_dir, RunConfig::from_config(root), /*allow_task=*/true);
   const int64_t windows = request.max_windows > 0 ? request.max_windows : run.config.eval.max_windows;
-  auto [x, y] = run.validation_windows(windows);
+  // a task's test set (its examples) or the text's validation windows, up to `windows` of them
+  torch::Tensor x = run.eval_set(windows).x;  // [N, T]
+  if (windows > 0 && x.size(0) > windows) x = x.slice(0, 0, windows);
   const std::vector<double> ratios = persistence_ratios(run.model, x, run.config.eval.batch_size);
 
   ResultAppender appender(request.run_dir);

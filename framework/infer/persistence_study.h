@@ -1,7 +1,7 @@
 #pragma once
 /// `attnlab analyze persistence <run dir>`: the Scissorhands persistence ratio of every layer of a
-/// trained run (persistence.h) over its validation windows, printed and appended to
-/// /analysis/persistence (columns: layer, ratio) in the run's run.h5.
+/// trained run (persistence.h) over its validation windows, or a probe task's test examples,
+/// printed and appended to /analysis/persistence (columns: layer, ratio) in the run's run.h5.
 
 #include <iosfwd>
 #include <string>

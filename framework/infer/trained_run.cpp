@@ -30,7 +30,7 @@ TrainedRun TrainedRun::load(const fs::path& dir, const RunConfig& config, bool a
   run.device = resolve_device(config.device);
   ModelOptions options = config.model;
   if (!config.data.task.is_null()) {
-    if (!allow_task) throw UserError(dir.string() + ": a probe-task run (data.task) has no tokenizer; generate and analyze read text runs");
+    if (!allow_task) throw UserError(dir.string() + ": a probe-task run (data.task) has no tokenizer; generate and analyze pruning read text");
     run.task = data::make_dataset(config.data, nullptr);
     options.vocab_size = run.task->vocab_size();
   } else {

@@ -29,8 +29,8 @@ struct TrainedRun {
 
   /// Prepares data and tokenizer, builds the model of `config` and loads `dir`/checkpoint.pt.
   /// UserError (one line) for a missing checkpoint or one of another architecture, and for a
-  /// probe-task run unless `allow_task` (only `attnlab eval` scores tasks; generate and analyze
-  /// need a tokenizer).
+  /// probe-task run unless `allow_task` (`attnlab eval` and `analyze persistence` read tasks;
+  /// generate and analyze pruning need a tokenizer).
   static TrainedRun load(const std::filesystem::path& dir, const RunConfig& config, bool allow_task = false);
 
   /// Tokens per validation window: a task's L, else train.seq_len, or model.ctx when 0.

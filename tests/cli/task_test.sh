@@ -2,7 +2,7 @@
 # A probe task end to end: a short MQAR sweep (softmax, mlp) writes accuracy, answer loss, the
 # per-slice table and chance into run.h5 (read with h5py), the printed accuracy matches the file,
 # `attnlab report` shows the accuracy, slice and hybrid tables and a claims scorecard, `attnlab eval`
-# scores accuracy under a KV budget, probes.yaml
+# scores accuracy under a KV budget, `attnlab analyze persistence` reads a task run, probes.yaml
 # (with its claims) composes, and every task config in configs/data builds a run (one step).
 set -u
 source "$(dirname "$0")/common.sh" "$1" "$2"
@@ -44,6 +44,14 @@ PY
 $attnlab report "$sweep" --out report3 > report3.txt 2>&1 && grep -q "### Probe-task accuracy under a KV-cache budget" report3/report.md \
   && grep -q "Probe-task accuracy vs KV-cache compression" report3/report.html && ok "report has the budget accuracy table and plot" \
   || bad "no budget accuracy table: $(grep '###' report3/report.md)"
+# Scissorhands' persistence ratio over a task's test examples, and a claim against a constant
+$attnlab analyze persistence "${sweep}mixer=softmax" --max-windows 16 > persist.txt 2>&1 \
+  && grep -q "16 windows of 64 tokens" persist.txt && [ "$(grep -c '^layer  [01]: [01]\.[0-9]*$' persist.txt)" = 2 ] \
+  && ok "analyze persistence reads a task run: $(tail -2 persist.txt | tr '\n' ' ')" || bad "persistence on a task: $(tail -3 persist.txt)"
+printf 'claims:\n  - {name: importance persists, left: {mixer: softmax}, op: ">", right: 0.5, metric: persistence}\n' > persist.yaml
+$attnlab report "$sweep" --claims persist.yaml --out report4 > report4.txt 2>&1 \
+  && grep -q "| importance persists \[persistence >\] | mixer=softmax | constant | .* | 0.5000 | .* | 1/— | undecided" report4/report.md \
+  && ok "a claim against a constant reads the persistence ratio" || bad "persistence claim: $(grep -A3 'Claims' report4/report.md)"
 $attnlab run "$source_dir/experiments/probes.yaml" --dry-run > dry.txt 2>&1 && grep -q "^168 job(s)" dry.txt \
   && ok "probes.yaml (with claims) composes its 168 jobs" || bad "probes.yaml dry run: $(tail -2 dry.txt)"
 for config in "$source_dir"/configs/data/*.yaml; do

@@ -260,3 +260,56 @@ claims:
   CHECK_THAT(error_of("claims:\n  - {name: c, left: {cache: h2o, cache.ratio: x}, op: \"<\", right: {cache: full}, metric: accuracy}\n"),
              Catch::Contains("cache.ratio: 'x'"));
 }
+
+TEST_CASE("a claim against a constant is a one-sample t-test; persistence is the median layer's ratio", "[claims]") {
+  test::TempDir dir;
+  const fs::path root = dir.path() / "study";
+  // per-layer ratios of three seeds: the median layer is 0.97, 0.96, 0.98 (layer 0 is the odd one out)
+  const std::vector<std::vector<double>> ratios = {{0.70, 0.97, 0.99}, {0.99, 0.96, 0.90}, {0.50, 0.98, 0.99}};
+  for (int64_t seed = 0; seed < 3; ++seed) {
+    const fs::path run = root / std::to_string(seed);
+    write_run(run, "softmax", seed, 2.0, 0.99);
+    results::RunStore store = results::RunStore::open((run / "run.h5").string());
+    store.define_table("/analysis/persistence",
+                       {{"layer", results::ColumnType::Int64}, {"ratio", results::ColumnType::Float64}});
+    store.append("/analysis/persistence", {int64_t{0}, 0.1});  // analysed again below: the last row of a layer counts
+    for (size_t l = 0; l < 3; ++l) store.append("/analysis/persistence", {static_cast<int64_t>(l), ratios[seed][l]});
+    store.mark_completed();
+    store.flush();
+  }
+  const auto claims = claims_from(R"(
+claims:
+  - {name: above 0.95, left: {mixer: softmax}, op: ">", right: 0.95, metric: persistence}
+  - {name: above 0.99, left: {mixer: softmax}, op: ">", right: 0.99, metric: persistence}
+  - {name: above 0.96, left: {mixer: softmax}, op: ">", right: 0.96, metric: persistence}
+  - {name: ppl below 2.5, left: {mixer: softmax}, op: "<", right: 2.5, metric: val_ppl}
+)");
+  REQUIRE(claims[0].right_value);
+  CHECK(*claims[0].right_value == 0.95);
+  CHECK(claims[0].right.empty());
+  ReportOptions options;
+  options.paths = {root.string()};
+  options.out_dir = (dir.path() / "out").string();
+  const Report report = build_report(options);
+  const ReportContext context{report.run_set.runs, report.grouping, "", ""};
+  const auto table = scorecard_table(claims, context);
+  REQUIRE(table);
+  auto cell = [&](size_t row, const std::string& column) { return scorecard_cell(*table, row, column); };
+  CHECK(cell(0, "left mean") == "0.9700 ± 0.0100");
+  CHECK(cell(0, "right") == "constant");
+  CHECK(cell(0, "right mean") == "0.9500");
+  CHECK(cell(0, "n") == "3/—");
+  // one-sample t = (0.97 - 0.95) / (0.01 / sqrt 3), 2 degrees of freedom, integrated by hand
+  const double t = 0.02 / (0.01 / std::sqrt(3.0));
+  CHECK(cell(0, "p") == fmt::format("{:.2g}", naive_t_tail(t, 2)));
+  CHECK(cell(0, "verdict") == "holds");
+  CHECK(cell(1, "verdict") == "fails");
+  CHECK(cell(2, "verdict") == "undecided");
+  CHECK(cell(3, "verdict") == "holds");  // /eval ppl 2.0 in every run: no spread, the mean decides
+
+  auto error_of = claims_error;
+  CHECK_THAT(error_of("claims:\n  - {name: c, left: {mixer: a}, op: \">\", right: lots, metric: persistence}\n"),
+             Catch::Contains("claims[0].right: 'lots': expected a map") && Catch::Contains("or a number"));
+  CHECK_THAT(error_of("claims:\n  - {name: c, left: {mixer: a}, op: \">\", right: 0.9, metric: accuracy, right_metric: val_ppl}\n"),
+             Catch::Contains("claims[0].right_metric: a constant right side has no metric"));
+}
