@@ -86,6 +86,17 @@ std::string scorecard_cell(const Table& table, size_t row, const std::string& co
   return table.rows.at(row)[it - table.columns.begin()].text;
 }
 
+/// The scorecard of `claims` over the runs under `root` (report files go to `out`).
+Table scorecard_of(const std::vector<Claim>& claims, const fs::path& root, const fs::path& out) {
+  ReportOptions options;
+  options.paths = {root.string()};
+  options.out_dir = out.string();
+  const Report report = build_report(options);
+  const auto table = scorecard_table(claims, ReportContext{report.run_set.runs, report.grouping, "", ""});
+  REQUIRE(table);
+  return *table;
+}
+
 }  // namespace
 
 TEST_CASE("the incomplete beta function matches a numerical integral of its density", "[claims]") {
@@ -237,14 +248,8 @@ claims:
   - {name: h2o keeps them, left: {cache: h2o, cache.ratio: 5}, op: ">", right: {cache: random, cache.ratio: 5}, metric: accuracy}
   - {name: h2o ppl, left: {cache: h2o, cache.ratio: 5}, op: "<", right: {mixer: softmax}, metric: val_ppl}
 )");
-  ReportOptions options;
-  options.paths = {root.string()};
-  options.out_dir = (dir.path() / "out").string();
-  const Report report = build_report(options);
-  const ReportContext context{report.run_set.runs, report.grouping, "", ""};
-  const auto table = scorecard_table(claims, context);
-  REQUIRE(table);
-  auto cell = [&](size_t row, const std::string& column) { return scorecard_cell(*table, row, column); };
+  const Table table = scorecard_of(claims, root, dir.path() / "out");
+  auto cell = [&](size_t row, const std::string& column) { return scorecard_cell(table, row, column); };
   CHECK(cell(0, "left mean") == "0.3100 ± 0.0100");
   CHECK(cell(0, "right mean") == "0.9900 ± 0.0100");
   CHECK(cell(0, "verdict") == "holds");
@@ -287,14 +292,8 @@ claims:
   REQUIRE(claims[0].right_value);
   CHECK(*claims[0].right_value == 0.95);
   CHECK(claims[0].right.empty());
-  ReportOptions options;
-  options.paths = {root.string()};
-  options.out_dir = (dir.path() / "out").string();
-  const Report report = build_report(options);
-  const ReportContext context{report.run_set.runs, report.grouping, "", ""};
-  const auto table = scorecard_table(claims, context);
-  REQUIRE(table);
-  auto cell = [&](size_t row, const std::string& column) { return scorecard_cell(*table, row, column); };
+  const Table table = scorecard_of(claims, root, dir.path() / "out");
+  auto cell = [&](size_t row, const std::string& column) { return scorecard_cell(table, row, column); };
   CHECK(cell(0, "left mean") == "0.9700 ± 0.0100");
   CHECK(cell(0, "right") == "constant");
   CHECK(cell(0, "right mean") == "0.9500");
