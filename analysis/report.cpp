@@ -18,9 +18,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kStyle = R"(body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
+constexpr const char* kStyle = R"(body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1400px;color:#222}
 table{border-collapse:collapse;margin:1em 0}caption{text-align:left;font-weight:bold;margin-bottom:.4em}
 th,td{border-bottom:1px solid #ddd;padding:.3em .7em;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td:first-child{min-width:12em}.wide{overflow-x:auto}
 th{border-bottom:2px solid #444}.note,.meta{color:#555;font-size:.9em}.warnings{color:#a40}svg{display:block;margin:1em 0})";
 
 std::string now_text() {

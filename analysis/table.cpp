@@ -133,7 +133,8 @@ std::string to_latex(const Table& table) {
 }
 
 std::string to_html(const Table& table) {
-  std::string out = "<table>\n<caption>" + html_escape(table.title) + "</caption>\n<thead><tr>";
+  // a table wider than the page scrolls on its own instead of widening the page
+  std::string out = "<div class=\"wide\"><table>\n<caption>" + html_escape(table.title) + "</caption>\n<thead><tr>";
   for (const auto& column : table.columns) out += "<th>" + html_escape(column) + "</th>";
   out += "</tr></thead>\n<tbody>\n";
   for (const auto& row : table.rows) {
@@ -142,7 +143,7 @@ std::string to_html(const Table& table) {
       out += (numeric_column(table, c) ? "<td class=\"num\">" : "<td>") + html_escape(row[c].text) + "</td>";
     out += "</tr>\n";
   }
-  out += "</tbody>\n</table>\n";
+  out += "</tbody>\n</table></div>\n";
   if (!table.note.empty()) out += "<p class=\"note\">" + html_escape(table.note) + "</p>\n";
   return out;
 }

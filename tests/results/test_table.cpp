@@ -57,4 +57,5 @@ TEST_CASE("markdown, csv, latex and html renderings", "[table]") {
   const std::string html = to_html(table);
   CHECK_THAT(html, Catch::Contains("<caption>Perplexity_1 &amp; more</caption>"));
   CHECK_THAT(html, Catch::Contains("<td>a, &quot;b&quot;</td>"));
+  CHECK_THAT(html, Catch::StartsWith("<div class=\"wide\"><table>") && Catch::Contains("</table></div>"));
 }
