@@ -10,6 +10,7 @@
 
 #include "analysis/hybrid_tables.h"
 #include "analysis/persistence_table.h"
+#include "analysis/sparsity_table.h"
 #include "analysis/stats.h"
 #include "core/error.h"
 #include "results/schema.h"
@@ -32,6 +33,7 @@ double median_persistence(const LoadedRun& run) {
 
 double metric_value(const LoadedRun& run, const std::string& metric) {
   if (metric == "persistence") return median_persistence(run);
+  if (metric == "pruned_pct") return 100.0 * final_pruned_fraction(run).value_or(kNaN);
   if (metric == "skip_ppl") return final_split_value(run, "val_skip", "ppl");
   if (metric == "skip_accuracy") return final_split_value(run, "val_skip", "accuracy");
   if (metric == "skip_ar_hit_ppl") return std::exp(final_split_value(run, "val_skip", "ar_hit_loss"));
@@ -156,7 +158,7 @@ const std::map<std::string, bool>& claim_metrics() {
   static const std::map<std::string, bool> metrics = {
       {"val_loss", false}, {"val_ppl", false}, {"val_bpc", false}, {"accuracy", true},
       {"skip_ppl", false}, {"skip_accuracy", true}, {"ar_hit_ppl", false}, {"other_ppl", false},
-      {"skip_ar_hit_ppl", false}, {"persistence", true}};
+      {"skip_ar_hit_ppl", false}, {"persistence", true}, {"pruned_pct", true}};
   return metrics;
 }
 

@@ -47,6 +47,11 @@ Cell percent(const std::vector<double>& shares) {
 
 }  // namespace
 
+std::optional<double> final_pruned_fraction(const LoadedRun& run) {
+  const auto s = last_sparsity(run);
+  return s ? std::optional<double>(s->dropped) : std::nullopt;
+}
+
 std::optional<Table> sparsity_table(const ReportContext& context) {
   bool any = false;
   int64_t n_layers = 0;

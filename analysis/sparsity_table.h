@@ -15,4 +15,8 @@ namespace attnlab::analysis {
 /// them. nullopt when no run has /sparsity.
 std::optional<Table> sparsity_table(const ReportContext& context);
 
+/// The share of context the run pruned over all layers at its last /sparsity step (0-1);
+/// nullopt when it has no /sparsity rows.
+std::optional<double> final_pruned_fraction(const LoadedRun& run);
+
 }  // namespace attnlab::analysis

@@ -312,3 +312,31 @@ claims:
   CHECK_THAT(error_of("claims:\n  - {name: c, left: {mixer: a}, op: \">\", right: 0.9, metric: accuracy, right_metric: val_ppl}\n"),
              Catch::Contains("claims[0].right_metric: a constant right side has no metric"));
 }
+
+TEST_CASE("pruned_pct is the all-layer share of the last /sparsity step, in percent", "[claims]") {
+  test::TempDir dir;
+  const fs::path root = dir.path() / "study";
+  const std::vector<double> pruned = {0.78, 0.80, 0.76};  // all layers at the last step: mean 78%, std 2%
+  for (int64_t seed = 0; seed < 3; ++seed) {
+    const fs::path run = root / std::to_string(seed);
+    write_run(run, "dcp", seed, 1.0, 1.0);
+    results::RunStore store = results::RunStore::open((run / "run.h5").string());
+    store.define_table("/sparsity", {{"step", results::ColumnType::Int64}, {"layer", results::ColumnType::Int64},
+                                     {"dropped_fraction", results::ColumnType::Float64},
+                                     {"mean_keep", results::ColumnType::Float64}});
+    store.append("/sparsity", {int64_t{50}, int64_t{-1}, 0.10, 0.9});    // an earlier step does not count
+    store.append("/sparsity", {int64_t{100}, int64_t{0}, 0.99, 0.01});   // nor does one layer's row
+    store.append("/sparsity", {int64_t{100}, int64_t{-1}, pruned[seed], 1 - pruned[seed]});
+    store.mark_completed();
+    store.flush();
+  }
+  const auto claims = claims_from(R"(
+claims:
+  - {name: most pruned, left: {mixer: dcp}, op: ">", right: 50, metric: pruned_pct}
+  - {name: nearly all pruned, left: {mixer: dcp}, op: ">", right: 90, metric: pruned_pct}
+)");
+  const Table table = scorecard_of(claims, root, dir.path() / "out");
+  CHECK(scorecard_cell(table, 0, "left mean") == "78.0000 ± 2.0000");
+  CHECK(scorecard_cell(table, 0, "verdict") == "holds");
+  CHECK(scorecard_cell(table, 1, "verdict") == "fails");
+}
