@@ -40,7 +40,7 @@ std::vector<Claim> find_claims(const ReportOptions& options, std::vector<std::st
     if (!fs::is_regular_file(options.claims_file)) throw UserError("--claims " + options.claims_file + ": no such file");
     return load_claims(options.claims_file);
   }
-  std::vector<std::string> files;
+  std::vector<std::string> files, seen;  // as written (for messages); canonical
   for (const auto& path : options.paths) {
     const fs::path index = fs::path(path) / "index.yaml";
     if (!fs::is_regular_file(index)) continue;
@@ -51,12 +51,14 @@ std::vector<Claim> find_claims(const ReportOptions& options, std::vector<std::st
     } catch (const YAML::Exception&) {
       continue;  // the sweep's own reader reports a broken index
     }
-    if (file.empty() || std::find(files.begin(), files.end(), file) != files.end()) continue;
+    if (file.empty()) continue;
     if (!fs::is_regular_file(file)) {
       warnings.push_back(index.string() + ": experiment file " + file + " not found from here; no claims (use --claims)");
       continue;
     }
-    files.push_back(file);
+    // one study resumed or extended from another folder may name its file relatively: claims once
+    const std::string same = fs::weakly_canonical(file).string();
+    if (std::find(seen.begin(), seen.end(), same) == seen.end()) seen.push_back(same), files.push_back(file);
   }
   std::vector<Claim> claims;
   for (const auto& file : files)

@@ -340,3 +340,24 @@ claims:
   CHECK(scorecard_cell(table, 0, "verdict") == "holds");
   CHECK(scorecard_cell(table, 1, "verdict") == "fails");
 }
+
+TEST_CASE("two sweeps of one experiment file, named absolutely and relatively, give its claims once", "[claims]") {
+  test::TempDir dir;
+  const fs::path file = dir.path() / "study.yaml";
+  std::ofstream(file) << "claims:\n  - {name: c, left: {mixer: a}, op: \">\", right: {mixer: b}, metric: accuracy}\n";
+  const fs::path relative = fs::relative(file, fs::current_path());
+  REQUIRE(relative.is_relative());
+  std::vector<std::string> paths;
+  for (const auto& [name, named] : {std::pair{"first", file}, std::pair{"second", relative}}) {
+    fs::create_directories(dir.path() / name);
+    std::ofstream(dir.path() / name / "index.yaml") << "experiment_file: " << named.string() << "\njobs: []\n";
+    paths.push_back((dir.path() / name).string());
+  }
+  ReportOptions options;
+  options.paths = paths;
+  std::vector<std::string> warnings;
+  const auto claims = find_claims(options, warnings);
+  CHECK(warnings.empty());
+  REQUIRE(claims.size() == 1);
+  CHECK(claims[0].name == "c");
+}
