@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "core/blas_core.h"
 #include "core/error.h"
 #include "registry.h"
 
@@ -30,6 +31,9 @@ void warn_if_reference_blas() {
 namespace attnlab {
 
 int main(int argc, char** argv) {
+  // Before anything else: may re-execute with OPENBLAS_CORETYPE when OpenBLAS fell back to
+  // generic kernels on a CPU it does not know (3x slower training; core/blas_core.h).
+  blas::ensure_fast_kernels(argv);
   // A full disk or a file-size limit (ulimit -f) must fail the write that hits it, with an error
   // message, not kill the process with SIGXFSZ before it can record anything.
   std::signal(SIGXFSZ, SIG_IGN);
