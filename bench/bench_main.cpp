@@ -4,11 +4,13 @@
 
 #include <iostream>
 
+#include "core/blas_core.h"
 #include "core/error.h"
 #include "decode_bench.h"
 #include "registry.h"
 
 int main(int argc, char** argv) {
+  attnlab::blas::ensure_fast_kernels(argv);  // the right OpenBLAS kernels, as attnlab does
   attnlab::register_builtin_variants();
   CLI::App app{"attnlab_bench: throughput and memory benchmarks of trained runs"};
   app.require_subcommand(1);
