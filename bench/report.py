@@ -130,6 +130,18 @@ def main(path):
             print(f"| {mixer} | {median(values[mixer]):.0f} | {median(values[mixer]) / base:.2f} |")
         print()
 
+    if by["blas"]:
+        values = collections.defaultdict(list)
+        for r in by["blas"]:
+            values[r["mode"]].append(r["value"])
+        own, fallback, replaced = (median(values[m]) for m in ("own", "fallback", "replaced"))
+        print("| tiny training, batch 16 x 128, BLAS kernels | tok/s | relative to OpenBLAS's own core |")
+        print("| :--- | ---: | ---: |")
+        print(f"| OpenBLAS's own core on this machine | {own:.0f} | 1.00 |")
+        print(f"| the Prescott fallback (OPENBLAS_CORETYPE=Prescott, left alone) | {fallback:.0f} | {fallback / own:.2f} |")
+        print(f"| the fallback replaced by attnlab (ATTNLAB_BLAS_SIMULATE_FALLBACK=1) | {replaced:.0f} | **{replaced / own:.2f}** |")
+        print()
+
 
 if __name__ == "__main__":
     main(sys.argv[1])

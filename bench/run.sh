@@ -7,15 +7,17 @@
 #  4. eviction overhead: scissorhands at ratio 5 vs full attention at the same mean cache length;
 #  5. memory vs context 256..4096 (peak RSS, KV bytes; full and scissorhands ratio 5; the peer);
 #  6. decode ms/token vs context for the recurrent (linear-time) mixers taylor and elu1 and softmax;
-#  7. training tokens/s of every mixer config relative to softmax.
+#  7. training tokens/s of every mixer config relative to softmax;
+#  8. the BLAS kernels: tiny training on OpenBLAS's own core, on the Prescott fallback it loads on a
+#     CPU it does not know, and on that fallback replaced by attnlab (core/blas_core.h).
 # Every A/B pair runs interleaved over `rounds` (medians reported), so machine noise hits both sides.
 # Prints Markdown to stdout; the raw measurements go to $ATTNLAB_BENCH_OUT (default bench/out).
-#   bash bench/run.sh [rounds] [sections]     sections: any of gemm,train,decode,evict,memory,linear,mixers
+#   bash bench/run.sh [rounds] [sections]     sections: any of gemm,train,decode,evict,memory,linear,mixers,blas
 # Needs python3-torch (bash bench/setup_peer.sh) and a Release build (scripts/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
-sections=${2:-gemm,train,decode,evict,memory,linear,mixers}
+sections=${2:-gemm,train,decode,evict,memory,linear,mixers,blas}
 build=${ATTNLAB_BUILD_DIR:-build}
 python=/usr/bin/python3
 "$python" -c "import torch, h5py" 2>/dev/null || { echo "bench: no python3-torch/h5py; run bash bench/setup_peer.sh" >&2; exit 2; }
@@ -38,7 +40,7 @@ train_steps=30
 attnlab_train() {  # model seq [overrides...] -> tokens/s (median of the 5-step /train intervals after the first two)
   local model=$1 seq=$2 dir="$work/train_$RANDOM$RANDOM"
   shift 2
-  "$build/attnlab" run model="$model" $data train.seq_len="$seq" train.batch_size=16 train.steps=$train_steps \
+  env ${train_env:-} "$build/attnlab" run model="$model" $data train.seq_len="$seq" train.batch_size=16 train.steps=$train_steps \
     train.log_every=5 train.eval_every=100000 train.checkpoint_every=0 eval.max_windows=1 out_dir="$dir" "$@" > /dev/null
   "$python" - "$dir" <<'PY'
 import glob, statistics, sys, h5py
@@ -164,6 +166,24 @@ if want mixers; then
       record "{\"case\": \"mixer\", \"mixer\": \"$mixer\", \"value\": $(attnlab_train tiny 128 mixer="$mixer")}"
     done
   done
+fi
+
+if want blas; then
+  # OPENBLAS_CORETYPE=Prescott stands in for OpenBLAS's fallback on a CPU it does not know (an
+  # Intel Xeon of family 6 model 207 under Debian's 0.3.21); ATTNLAB_BLAS_SIMULATE_FALLBACK=1 makes
+  # attnlab treat it as OpenBLAS's own choice, which it then replaces.
+  for round in $(seq 1 "$rounds"); do
+    for mode in own fallback replaced; do
+      case $mode in
+        own) train_env="" ;;
+        fallback) train_env="OPENBLAS_CORETYPE=Prescott" ;;
+        replaced) train_env="OPENBLAS_CORETYPE=Prescott ATTNLAB_BLAS_SIMULATE_FALLBACK=1" ;;
+      esac
+      note "blas round $round: $mode"
+      record "{\"case\": \"blas\", \"mode\": \"$mode\", \"value\": $(attnlab_train tiny 128)}"
+    done
+  done
+  train_env=""
 fi
 
 "$python" bench/report.py "$results"
