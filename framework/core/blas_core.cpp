@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -73,7 +74,7 @@ int core_rank(const std::string& core) {
       {"core2", 0},       {"penryn", 0},     {"dunnington", 0}, {"nehalem", 0},  {"atom", 0},
       {"athlon", 0},      {"opteron", 0},    {"opteron_sse3", 0}, {"barcelona", 0}, {"bobcat", 0},
       {"nano", 0},        {"sandybridge", 1}, {"bulldozer", 1}, {"piledriver", 1}, {"steamroller", 1},
-      {"excavator", 1},   {"haswell", 2},    {"zen", 2},       {"skylakex", 3},  {"cooperlake", 4},
+      {"excavator", 2},   {"haswell", 2},    {"zen", 2},       {"skylakex", 3},  {"cooperlake", 4},
       {"sapphirerapids", 4}};
   const auto it = ranks.find(lower(core));
   return it == ranks.end() ? -1 : it->second;

@@ -23,7 +23,7 @@ struct CpuInfo {
 CpuInfo parse_cpuinfo(const std::string& text);
 
 /// OpenBLAS core names by the vector width of their kernels: 0 SSE only (Prescott, Core2,
-/// Nehalem, Opteron, ...), 1 AVX (Sandybridge, Bulldozer), 2 AVX2+FMA (Haswell, Zen), 3 AVX-512
+/// Nehalem, Opteron, ...), 1 AVX (Sandybridge, Bulldozer), 2 AVX2+FMA (Haswell, Zen, Excavator), 3 AVX-512
 /// (SkylakeX), 4 AVX-512 with BF16 (Cooperlake). -1 for a name this table does not know (then
 /// attnlab leaves OpenBLAS alone: never assume). Case-insensitive.
 int core_rank(const std::string& core);

@@ -40,6 +40,7 @@ TEST_CASE("OpenBLAS cores rank by kernel width; an unknown name is -1", "[blas]"
   CHECK(core_rank("Sandybridge") == 1);
   CHECK(core_rank("HASWELL") == 2);
   CHECK(core_rank("Zen") == 2);
+  CHECK(core_rank("Excavator") == 2);  // AVX2 + FMA: no re-execution onto Haswell
   CHECK(core_rank("SkylakeX") == 3);
   CHECK(core_rank("Cooperlake") == 4);
   CHECK(core_rank("Zen5") == -1);
