@@ -114,12 +114,11 @@ double sgemm_self_check_error() {
   std::vector<float> a(m * k), b(k * n), c(m * n);
   for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>(std::sin(0.37 * i + 0.1));
   for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<float>(std::cos(0.23 * i + 0.2));
+  std::vector<float> bt(b.size());  // B stored as n x k, read through its transpose
+  for (int r = 0; r < k; ++r)
+    for (int col = 0; col < n; ++col) bt[col * k + r] = b[r * n + col];
   double worst = 0;
   for (const bool transposed : {false, true}) {
-    // transposed: B is stored as n x k and read through its transpose
-    std::vector<float> bt(b.size());
-    for (int r = 0; r < k; ++r)
-      for (int col = 0; col < n; ++col) bt[col * k + r] = b[r * n + col];
     sgemm(kRowMajor, kNoTrans, transposed ? kTrans : kNoTrans, m, n, k, 1.0f, a.data(), k,
           transposed ? bt.data() : b.data(), transposed ? k : n, 0.0f, c.data(), n);
     for (int i = 0; i < m; ++i)

@@ -65,8 +65,6 @@ struct Prepared {
   TransformerLM model{nullptr};
   std::string device;
   std::string threads;
-  std::string blas_core;    // the OpenBLAS kernels in use and who chose them
-  double gemm_gflops = 0;   // sgemm 512^3 at start-up, on this run's BLAS threads
   std::optional<WarmStart> warm;  // init_from: what came from the checkpoint
 };
 
@@ -75,8 +73,6 @@ struct Prepared {
 Prepared prepare(const RunConfig& config, bool resuming) {
   Prepared p;
   p.threads = configure_threads(config.threads);
-  p.blas_core = blas::core_description();
-  p.gemm_gflops = blas::measure_gemm_gflops();
   p.device = resolve_device(config.device);
   torch::manual_seed(config.seed);
   if (config.data.task.is_null()) p.data = data::TokenData::prepare(config.data);
@@ -126,7 +122,6 @@ void print_summary(RunLog& log, const RunConfig& config, Prepared& p, const fs::
     }
   }
   log.line(fmt::format("device   {} | threads {}", p.device, p.threads));
-  log.line(fmt::format("blas     {} | sgemm 512^3 {:.0f} GFLOP/s", p.blas_core, p.gemm_gflops));
 }
 
 /// Runs `body`; on an exception marks the store failed (with the message) and rethrows.
@@ -168,9 +163,13 @@ EvalResult execute_run(const RunPlan& plan, const fs::path& run_dir, const std::
   info.n_params = p.model->parameter_count();
   results::RunStore store = results::RunStore::create((run_dir / "run.h5").string(), info);
   if (const double chance = p.dataset->chance_accuracy(); !std::isnan(chance)) store.set_attribute("chance_accuracy", chance);
-  store.set_attribute("blas_core", p.blas_core);
-  if (std::isfinite(p.gemm_gflops)) store.set_attribute("gemm_gflops", p.gemm_gflops);
+  // the kernels and their rate on this run's BLAS threads (a resumed run keeps its first start's)
+  const std::string blas_core = blas::core_description();
+  const double gemm_gflops = blas::measure_gemm_gflops();
+  store.set_attribute("blas_core", blas_core);
+  if (std::isfinite(gemm_gflops)) store.set_attribute("gemm_gflops", gemm_gflops);
   print_summary(log, config, p, run_dir);
+  log.line(fmt::format("blas     {} | sgemm 512^3 {:.0f} GFLOP/s", blas_core, gemm_gflops));
   return guarded(store, log, [&] {
     Trainer trainer(p.model, p.dataset, config.train, config.eval, static_cast<uint64_t>(config.seed), run_dir, store, log,
                     plan.config_yaml);
