@@ -35,18 +35,26 @@ class LayerCache {
   torch::Tensor values() const;     ///< [B, H, S, Dh]
   torch::Tensor positions() const;  ///< [B, H, S] int64 absolute positions
 
-  /// Per-token bookkeeping an eviction policy keeps alongside the keys (accumulated attention,
-  /// pivotal counts): [B, H, S] float32, zero for newly appended tokens, gathered by keep().
+  /// Reserves one float32 score per held token and head for policies that keep one (accumulated
+  /// attention, last weights). Call before the first append; std::logic_error once allocated.
+  void reserve_token_scores();
+  /// [B, H, S] float32 view of the reserved scores, zero for newly appended tokens, gathered by
+  /// keep(); undefined unless reserved.
   torch::Tensor token_scores() const;
-  /// Second per-token buffer for policies that need two (scissorhands: count and window age).
-  torch::Tensor token_scores2() const;
 
   /// Reserves a per-token history of `width` flags: a ring buffer with one column per decoding
   /// step, for policies that count events over the last `width` steps (scissorhands: steps in
-  /// which a token was pivotal). Call before the first append; the buffer is allocated with the
-  /// keys, zeroed for appended tokens and gathered by keep(). std::logic_error once allocated.
+  /// which a token was pivotal). Bit-packed (ceil(width / 8) bytes per token and head), zeroed for
+  /// appended tokens and gathered by keep(). Call before the first append; std::logic_error once
+  /// allocated.
   void reserve_token_history(int64_t width);
-  /// [B, H, S, width] bool view of the filled slots; undefined unless reserved.
+  /// Sets column `column` (< width) of every held token's history to `flags` [B, H, S] bool.
+  void set_history_column(int64_t column, const torch::Tensor& flags);
+  /// Sets the columns `columns` [n] int64 (distinct, < width) to `flags` [B, H, S, n] bool.
+  void set_history_columns(const torch::Tensor& columns, const torch::Tensor& flags);
+  /// [B, H, S] int64: the set flags of each held token's history.
+  torch::Tensor history_counts() const;
+  /// [B, H, S, width] bool: the history unpacked (a copy; for inspection and tests).
   torch::Tensor token_history() const;
   /// Width of the token history (0 = none).
   int64_t history_width() const { return history_width_; }
@@ -61,9 +69,9 @@ class LayerCache {
   int64_t kv_bytes() const;
   /// Bytes allocated for keys + values (capacity tokens).
   int64_t allocated_bytes() const;
-  /// Bytes of the per-token bookkeeping of the held tokens: positions, the two score rows and the
-  /// token history (scissorhands: `width` bytes per token and head), which eviction costs on top
-  /// of kv_bytes().
+  /// Bytes of the per-token bookkeeping of the held tokens: positions and whatever the policy
+  /// reserved (a score, the bit-packed history: ceil(width / 8) bytes per token and head), which
+  /// eviction costs on top of kv_bytes().
   int64_t bookkeeping_bytes() const;
 
   /// Recurrent state of linear-time mixers (e.g. Σ φ(k) vᵀ [B, H, Dh, Dh] and Σ φ(k) [B, H, Dh]);
@@ -80,10 +88,10 @@ class LayerCache {
   torch::Tensor keys_;       // [B, H, capacity, Dh]
   torch::Tensor values_;     // [B, H, capacity, Dh]
   torch::Tensor positions_;  // [B, H, capacity] int64
-  torch::Tensor scores_;     // [B, H, capacity] float32
-  torch::Tensor scores2_;    // [B, H, capacity] float32
+  bool scores_reserved_ = false;
+  torch::Tensor scores_;     // [B, H, capacity] float32, when reserved
   int64_t history_width_ = 0;
-  torch::Tensor history_;    // [B, H, capacity, history_width] bool, when reserved
+  torch::Tensor history_;    // [B, H, capacity, ceil(history_width / 8)] uint8, bit c % 8 of byte c / 8, when reserved
 };
 
 /// Causal mask for attention over a cache: true where key slot s is in the future of query t.

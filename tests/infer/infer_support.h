@@ -5,14 +5,18 @@
 
 #include <vector>
 
+#include "infer/eviction_policy.h"
 #include "infer/layer_cache.h"
 
 namespace attnlab::testing {
 
 /// A cache of B x H heads holding positions 0 .. n-1, whose keys and values carry their position
-/// in every feature (so a gather can be checked against positions()).
-inline LayerCache positional_cache(int64_t n, int64_t B = 1, int64_t H = 1, int64_t capacity = 64, int64_t Dh = 2) {
+/// in every feature (so a gather can be checked against positions()). `policy`, when given,
+/// prepares the cache first (reserves its bookkeeping).
+inline LayerCache positional_cache(int64_t n, int64_t B = 1, int64_t H = 1, int64_t capacity = 64, int64_t Dh = 2,
+                                   const EvictionPolicy* policy = nullptr) {
   LayerCache cache(capacity);
+  if (policy) policy->prepare(cache);
   auto pos = torch::arange(n, torch::kFloat32).view({1, 1, n, 1}).expand({B, H, n, Dh}).contiguous();  // [B, H, n, Dh]
   cache.append(pos, pos * 10.0, 0);
   return cache;

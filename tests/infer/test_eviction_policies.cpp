@@ -68,7 +68,7 @@ TEST_CASE("streaming keeps the sinks and a recent window", "[policies]") {
 TEST_CASE("h2o keeps the heavy hitters by accumulated attention plus the recent window", "[policies]") {
   auto policy = make("{name: h2o, recent: 2}");
   REQUIRE(policy->needs_weights());
-  LayerCache cache = positional_cache(8);
+  LayerCache cache = positional_cache(8, 1, 1, 64, 2, policy.get());
   // two queries; accumulated: 0:.30 1:.01 2:.20 3:.02 4:.25 5:.02 6:0 7:0
   policy->observe(cache, weights({{{0.10f, 0.01f, 0.15f, 0.01f, 0.05f, 0.01f, 0.0f, 0.0f},
                                    {0.20f, 0.00f, 0.05f, 0.01f, 0.20f, 0.01f, 0.0f, 0.0f}}}));
@@ -87,7 +87,7 @@ TEST_CASE("h2o keeps the heavy hitters by accumulated attention plus the recent 
 
 TEST_CASE("h2o is per head", "[policies]") {
   auto policy = make("{name: h2o, recent: 1}");
-  LayerCache cache = positional_cache(4, 1, 2);
+  LayerCache cache = positional_cache(4, 1, 2, 64, 2, policy.get());
   policy->observe(cache, weights({{{0.9f, 0.0f, 0.1f, 0.0f}}, {{0.0f, 0.1f, 0.9f, 0.0f}}}));
   policy->compress(cache, 2);
   CHECK(held(cache, 0, 0) == Positions{0, 3});
@@ -111,7 +111,7 @@ TEST_CASE("scissorhands counts pivotal steps in the last w and drops the m lowes
                                    {0.30f, 0.20f, 0.30f, 0.20f, 0.00f, 0.00f},    // > 1/4: tokens 0, 2
                                    {0.30f, 0.10f, 0.30f, 0.21f, 0.00f, 0.00f},    // > 1/5: tokens 0, 2, 3
                                    {0.20f, 0.10f, 0.10f, 0.10f, 0.00f, 0.00f}}}));  // > 1/6: token 0
-  CHECK(torch::equal(cache.token_history().sum(-1)[0][0], torch::tensor({3, 0, 2, 1, 0, 0}, torch::kInt64)));
+  CHECK(torch::equal(cache.history_counts()[0][0], torch::tensor({3, 0, 2, 1, 0, 0}, torch::kInt64)));
   policy->compress(cache, 6);  // at budget: nothing
   CHECK(cache.size() == 6);
   policy->compress(cache, 5);  // over budget: drop m = 2 lowest (1 and 3); 4 and 5 are recent (count 0)
@@ -127,10 +127,10 @@ TEST_CASE("scissorhands' window slides over decoding steps", "[policies]") {
   policy->observe(cache, weights({{{1.0f, 0.0f}, {0.9f, 0.1f}}}));  // step 1: token 0 pivotal (> 1/2)
   cache.append(one, one, 2);
   policy->observe(cache, weights({{{0.2f, 0.6f, 0.2f}}}));  // step 2: token 1 pivotal (> 1/3)
-  CHECK(torch::equal(cache.token_history().sum(-1)[0][0], torch::tensor({1, 1, 0}, torch::kInt64)));
+  CHECK(torch::equal(cache.history_counts()[0][0], torch::tensor({1, 1, 0}, torch::kInt64)));
   cache.append(one, one, 3);
   policy->observe(cache, weights({{{0.1f, 0.1f, 0.1f, 0.7f}}}));  // step 3: token 3; step 1 left the window
-  CHECK(torch::equal(cache.token_history().sum(-1)[0][0], torch::tensor({0, 1, 0, 1}, torch::kInt64)));
+  CHECK(torch::equal(cache.history_counts()[0][0], torch::tensor({0, 1, 0, 1}, torch::kInt64)));
   policy->compress(cache, 3);  // drop 1: tokens 0 and 2 tie at 0, the older goes
   CHECK(held(cache) == Positions{1, 2, 3});
 }
@@ -153,14 +153,14 @@ TEST_CASE("tova drops the lowest last-query weight, averaged over heads or per h
                              {{9.0f, 9.0f, 9.0f, 9.0f, 9.0f}, {0.3f, 0.1f, 0.05f, 0.5f, 0.05f}}});  // [1, 2, 2, 5]
   auto mean = make("{name: tova}");
   REQUIRE(mean->needs_weights());
-  LayerCache a = positional_cache(5, 1, 2);
+  LayerCache a = positional_cache(5, 1, 2, 64, 2, mean.get());
   mean->observe(a, last_query);  // mean: .2 .3 .075 .35 .075 -> drop 2 (ties with 4, the older goes)
   mean->compress(a, 4);
   CHECK(held(a, 0, 0) == Positions{0, 1, 3, 4});
   CHECK(held(a, 0, 1) == Positions{0, 1, 3, 4});
 
   auto per_head = make("{name: tova, heads: per_head}");
-  LayerCache b = positional_cache(5, 1, 2);
+  LayerCache b = positional_cache(5, 1, 2, 64, 2, per_head.get());
   per_head->observe(b, last_query);
   per_head->compress(b, 3);
   CHECK(held(b, 0, 0) == Positions{1, 3, 4});  // .5, .2, then the newest of the .1s

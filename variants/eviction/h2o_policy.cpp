@@ -9,6 +9,8 @@ std::shared_ptr<EvictionPolicy> H2OPolicy::create(cfg::MapReader& options) {
   return std::make_shared<H2OPolicy>(read_count(options, "recent", 0, 0));
 }
 
+void H2OPolicy::prepare(LayerCache& cache) const { cache.reserve_token_scores(); }
+
 void H2OPolicy::observe(LayerCache& cache, const torch::Tensor& weights) {
   cache.token_scores().add_(weights.sum(2).to(torch::kFloat32));  // [B, H, S]
 }

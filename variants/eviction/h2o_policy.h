@@ -16,6 +16,8 @@ class H2OPolicy : public EvictionPolicy {
 
   bool needs_weights() const override { return true; }
   int64_t protected_tokens(int64_t budget) const override { return recent(budget); }
+  /// Reserves the per-token score (LayerCache::token_scores()).
+  void prepare(LayerCache& cache) const override;
   /// token_scores += the weights summed over the call's queries.
   void observe(LayerCache& cache, const torch::Tensor& weights) override;
 

@@ -20,8 +20,7 @@ void ScissorhandsPolicy::observe(LayerCache& cache, const torch::Tensor& weights
   const int64_t T = weights.size(2);
   if (T == 1) {  // a decoding step: its query attends every held token, so the threshold is 1 / size
     const int64_t column = (cache.next_position() - 1) % window_;
-    auto history_column = cache.token_history().select(3, column);                       // [B, H, S] bool
-    at::gt_out(history_column, weights.select(2, 0), 1.0 / static_cast<double>(cache.size()));  // pivotal, in place
+    cache.set_history_column(column, weights.select(2, 0).gt(1.0 / static_cast<double>(cache.size())));  // [B, H, S] pivotal
     return;
   }
   const int64_t n = std::min(T, window_);  // earlier queries of a long prefill fall out of the window
@@ -31,7 +30,7 @@ void ScissorhandsPolicy::observe(LayerCache& cache, const torch::Tensor& weights
   auto attended = (positions.unsqueeze(2) <= query_pos.view({1, 1, n, 1})).sum(-1, true);   // [B, H, n, 1]
   auto pivotal = w > attended.to(w.scalar_type()).reciprocal();                               // [B, H, n, S]
   auto columns = query_pos.remainder(window_);                                                // [n]
-  cache.token_history().index_copy_(3, columns, pivotal.permute({0, 1, 3, 2}));  // [B, H, S, w]
+  cache.set_history_columns(columns, pivotal.permute({0, 1, 3, 2}));  // [B, H, S, n]
 }
 
 int64_t ScissorhandsPolicy::drop(int64_t budget) const {
@@ -44,7 +43,7 @@ int64_t ScissorhandsPolicy::target_size(int64_t size, int64_t budget) const {
 }
 
 torch::Tensor ScissorhandsPolicy::score(const LayerCache& cache, int64_t) {
-  return cache.token_history().sum(-1);  // [B, H, S]
+  return cache.history_counts();  // [B, H, S]
 }
 
 torch::Tensor ScissorhandsPolicy::protected_slots(const LayerCache& cache, int64_t) const {

@@ -16,6 +16,8 @@ class TovaPolicy : public EvictionPolicy {
   explicit TovaPolicy(bool per_head) : per_head_(per_head) {}
 
   bool needs_weights() const override { return true; }
+  /// Reserves the per-token score (LayerCache::token_scores()).
+  void prepare(LayerCache& cache) const override;
   /// token_scores = the weights of the call's last query (averaged over heads unless per_head).
   void observe(LayerCache& cache, const torch::Tensor& weights) override;
 
