@@ -178,3 +178,23 @@ TEST_CASE("float32 scores: the shorter bisection matches the float64 one", "[alp
     CHECK(torch::equal(log_fast <= kLogZero, log_exact <= kLogZero));  // the same entries dropped
   }
 }
+
+TEST_CASE("alpha > 2: the tabulated solver matches the reference at random scores, edges included, as alpha changes",
+          "[pruning][alpha]") {
+  torch::manual_seed(11);
+  for (int round = 0; round < 2; ++round) {  // the second round rebuilds each table after another alpha's
+    for (double alpha : {2.05, 2.5, 8.0, 16.0}) {
+      CAPTURE(alpha, round);
+      const double half = alpha_sigmoid_support(alpha);
+      // uniform over the support, and packed within 1e-3 of its edges, where q is tiny
+      auto u = torch::rand({4000}, torch::kFloat64);
+      auto s = torch::cat({(2.0 * u - 1.0) * half, half * (1.0 - 1e-3 * u), -half * (1.0 - 1e-3 * u)});
+      auto expected = reference(s, alpha);
+      CHECK(max_abs(alpha_sigmoid(s, alpha) - expected) < 1e-12);
+      // log p relatively exact wherever p is not tiny (the reference's own error grows below)
+      auto usable = expected > 1e-6;
+      auto log_p = log_alpha_sigmoid(s, alpha).masked_select(usable);
+      CHECK(max_abs(log_p - expected.masked_select(usable).log()) < 1e-9);
+    }
+  }
+}

@@ -189,7 +189,7 @@ TEST_CASE("dcp decoding with real removal equals the parallel forward and shrink
         item.value().normal_(0.0, 0.15);
       }
     }
-    const int64_t T = 24;
+    const int64_t T = 32;
     auto tokens = torch::randint(0, 50, {B, T}, torch::kInt64);
     auto expected = model->forward(tokens).logits;  // [B, T, V]
 
@@ -200,12 +200,18 @@ TEST_CASE("dcp decoding with real removal equals the parallel forward and shrink
       fwd.caches.push_back(caches.back().get());
     }
     std::vector<torch::Tensor> pieces;
-    const std::vector<int64_t> chunks = {3, 1, 1, 1, 1, 1, 4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    std::vector<int64_t> chunks = {3, 1, 1, 1, 1, 1, 4};  // prefills compact at once
+    chunks.resize(chunks.size() + (T - 12), 1);             // then single steps, compacting at 16 and 32
     int64_t pos = 0;
     for (int64_t n : chunks) {
       fwd.pos0 = pos;
       pieces.push_back(model->forward(tokens.narrow(1, pos, n), fwd).logits);
       pos += n;
+      if (n > 1 || pos % PrunedAttentionImpl::kCompactEvery == 0) {  // a compaction: no dead token (I = 0) is left
+        for (const auto& cache : caches) {                             // in the row that keeps the most
+          CHECK((cache->state[1] <= kLogZero).sum(1).min().item<int64_t>() == 0);
+        }
+      }
     }
     REQUIRE(pos == T);
     CHECK((torch::cat(pieces, 1) - expected).abs().max().item<double>() < 1e-5);

@@ -17,14 +17,18 @@
 ///   α = 4:   with p = 1/2 + t, (*) is t³ + (3/4) t - (3/2) s = 0, a depressed cubic with one
 ///            real root (hyperbolic Cardano) t = sinh(asinh(6s)/3),        |s| ≤ 1/3;
 ///   α = ∞:   the hard step 1[s > 0] (1/2 at s = 0).
-/// Every other α > 1 solves (*) by bisection on the smaller component q = min(p, 1-p) ∈ [0, 1/2]
-/// in float64 with a fixed number of halvings (kAlphaSigmoidBisectionSteps: error ≤ 2^-54 for
-/// float64 scores; kAlphaSigmoidBisectionStepsLowPrecision for float32), only for the entries
-/// inside the support (outside it q = 0 exactly, with no iteration);
+/// Every other α > 1 solves (*) for the smaller component q = min(p, 1-p) ∈ [0, 1/2] in float64,
+/// only for the entries inside the support (outside it q = 0 exactly, with no iteration): for
+/// α > 2 on the CPU by a table of (*) at 2048 even steps of q (rebuilt when α changes), a binary
+/// search, a secant and two Newton steps per entry, accurate to float64 (the decoding and
+/// evaluation path, α = alpha_end); otherwise by bisection with a fixed number of halvings
+/// (kAlphaSigmoidBisectionSteps: error ≤ 2^-54 for float64 scores;
+/// kAlphaSigmoidBisectionStepsLowPrecision for float32);
 /// for α < 2, where q can be tiny, it is then recovered from (*) as q = ((α-1)s + (1-q)^{α-1})^{1/(α-1)}
 /// wherever that is relatively more accurate (so log q is accurate too).
 /// p = q for s ≤ 0 and 1 - q for s > 0, so the symmetry holds exactly. Bisection costs about
-/// 6 elementwise passes per halving over the entries inside the support; the closed forms one or two.
+/// 6 elementwise passes per halving over the entries inside the support; the table one pass of
+/// 8 transcendentals per entry; the closed forms one or two passes.
 ///
 /// Gradient (exact, custom backward). Implicit differentiation of (*), or the entmax Jacobian
 /// diag(g) - g gᵀ/Σg with g_i = p_i^{2-α} restricted to its first row and column, gives

@@ -63,7 +63,7 @@ MixerOutput PrunedAttentionImpl::forward(const MixerInput& in) {
   torch::Tensor log_keep = std::move(live_log_keep_);  // [B, T, S]
   live_log_keep_ = torch::Tensor();
   last_log_keep_ = log_keep.detach();
-  if (in.cache) drop_pruned(*in.cache);
+  if (in.cache && crosses_compaction_step(in.pos0, in.x.size(1))) drop_pruned(*in.cache);
   if (is_training() && !in.cache) out.stats.aux_loss = sparsity_loss(log_keep, options_.lambda);
   if (in.need_stats && !in.cache) {
     SparsityTensors sparsity = sparsity_tensors(log_keep);
@@ -100,12 +100,16 @@ torch::Tensor PrunedAttentionImpl::decode_log_keep(const MixerInput& in) {
   return log_keep;
 }
 
+bool PrunedAttentionImpl::crosses_compaction_step(int64_t pos0, int64_t T) {
+  return T > 1 || (pos0 + T) / kCompactEvery > pos0 / kCompactEvery;
+}
+
 void PrunedAttentionImpl::drop_pruned(LayerCache& cache) const {
   std::vector<torch::Tensor>& state = cache.state;
   auto kept = keep_mask(state[1]);  // [B, S]
-  if (kept.all().item<bool>()) return;
   const int64_t B = kept.size(0), S = kept.size(1), H = cache.keys().size(1), r = state[0].size(2);
-  const int64_t n = kept.sum(1).max().item<int64_t>();
+  const int64_t n = kept.sum(1).max().item<int64_t>();  // the one host read, every kCompactEvery steps
+  if (n == S) return;
   // kept slots first (then dropped ones to fill rows up to n), each group in slot order
   auto slot = torch::arange(S, kept.options().dtype(torch::kInt64)).unsqueeze(0);  // [1, S]
   auto rank = (~kept).to(torch::kInt64) * S + slot;                                // [B, S]

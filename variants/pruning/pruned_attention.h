@@ -24,9 +24,12 @@
 /// Decoding (MixerInput::cache set). The cache's `state` holds, slot by slot with its keys,
 ///   state[0]: k_int of every cached token [B, S, r],
 ///   state[1]: its running log I, the sum of log p over the queries seen so far [B, S];
-/// each call adds the new queries' votes, uses the result as the bias, and then removes from the
-/// cache (LayerCache::keep, the same slots in every head) the tokens whose I became 0: they can
-/// never come back. With B > 1 every row keeps max-over-rows kept tokens; a row's surplus slots are
+/// each call adds the new queries' votes and uses the result as the bias. A token whose I became 0
+/// gets exactly zero weight from then on (its log I stays at the floor), and is removed from the
+/// cache (LayerCache::keep, the same slots in every head) at the next compaction: after every
+/// prefill and whenever decoding crosses a multiple of kCompactEvery positions. A dead token so
+/// stays at most kCompactEvery - 1 steps, and the other steps read nothing back from the device.
+/// With B > 1 every row keeps max-over-rows kept tokens; a row's surplus slots are
 /// dropped tokens that stay in the cache, masked (their log I stays at the floor). The slots of
 /// state are gathered with the cache's, so no other eviction policy may compact the same cache
 /// (checked: std::logic_error when the cache and the state disagree in size).
@@ -59,6 +62,8 @@ class PrunedAttentionImpl : public AttentionImpl {
   /// log I [B, T, S] of the last forward (detached), for analysis; undefined before the first.
   const torch::Tensor& last_log_keep() const { return last_log_keep_; }
 
+  /// Decoding positions between two compactions of the cache (see Decoding above).
+  static constexpr int64_t kCompactEvery = 16;
   const DcpOptions& options() const { return options_; }
   ContextInteraction& interaction() { return interaction_; }
 
@@ -71,6 +76,9 @@ class PrunedAttentionImpl : public AttentionImpl {
  private:
   /// log I [B, T, S] of this call's queries against the cache's keys; updates the cache's state.
   torch::Tensor decode_log_keep(const MixerInput& in);
+  /// True when a call appending T tokens at pos0 compacts: a prefill (T > 1), or a step that
+  /// crosses a multiple of kCompactEvery.
+  static bool crosses_compaction_step(int64_t pos0, int64_t T);
   /// Removes the tokens whose running I is 0 from the cache and its state.
   void drop_pruned(LayerCache& cache) const;
 
