@@ -4,8 +4,10 @@
 namespace attnlab::forms {
 
 /// The standard form: A = softmax(q·k / sqrt(Dh)) over visible keys. No options.
-/// On CUDA with LibTorch 2.x, fused() runs torch's scaled_dot_product_attention (flash or
-/// memory-efficient kernels); on the CPU and with LibTorch 1.x the unfused path.
+/// fused(): on CUDA with LibTorch 2.x torch's scaled_dot_product_attention (flash or
+/// memory-efficient kernels); on the CPU in float32 flash_attention_cpu (forms/flash_cpu.h) for
+/// the causal mask of training and one query over a cache (ATTNLAB_CPU_FLASH=0: off); otherwise
+/// the unfused path.
 class SoftmaxForm : public AttentionForm {
  public:
   FormTraits traits() const override;
