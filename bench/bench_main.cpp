@@ -7,6 +7,7 @@
 #include "core/blas_core.h"
 #include "core/error.h"
 #include "decode_bench.h"
+#include "taskdata_bench.h"
 #include "registry.h"
 
 int main(int argc, char** argv) {
@@ -32,10 +33,19 @@ int main(int argc, char** argv) {
   cmd->add_option("--threads", decode.threads, "cores (0 = all; OpenBLAS gets them, the intra-op pool 1)")->capture_default_str();
   cmd->footer("Example:\n  attnlab_bench decode runs/scissorhands_base/default/<ts> --batch 1,8 --contexts 256 "
               "--policies full,scissorhands --ratio 5");
+  attnlab::bench::TaskDataBenchOptions taskdata;
+  auto* tasks = app.add_subcommand("taskdata", "Probe-task data generation vs one training step of the probe model");
+  tasks->add_option("tasks", taskdata.tasks, "data presets (default: every task preset in configs/data)");
+  tasks->add_option("--model", taskdata.model, "model preset of the training step")->capture_default_str();
+  tasks->add_option("--batch", taskdata.batch, "examples per batch")->capture_default_str();
+  tasks->add_option("--rounds", taskdata.rounds, "interleaved repetitions (medians reported)")->capture_default_str();
+  tasks->add_option("--reps", taskdata.reps, "batches and steps per round")->capture_default_str();
+  tasks->add_option("--threads", taskdata.threads, "cores (0 = all)")->capture_default_str();
   int code = 0;
   try {
     app.parse(argc, argv);
     if (*cmd) attnlab::bench::run_decode_bench(decode, std::cout);
+    if (*tasks) attnlab::bench::run_taskdata_bench(taskdata, std::cout);
   } catch (const CLI::ParseError& e) {
     code = app.exit(e);
     return code == 0 ? 0 : attnlab::kUserErrorExitCode;

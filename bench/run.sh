@@ -9,15 +9,16 @@
 #  6. decode ms/token vs context for the recurrent (linear-time) mixers taylor and elu1 and softmax;
 #  7. training tokens/s of every mixer config relative to softmax;
 #  8. the BLAS kernels: tiny training on OpenBLAS's own core, on the Prescott fallback it loads on a
-#     CPU it does not know, and on that fallback replaced by attnlab (core/blas_core.h).
+#     CPU it does not know, and on that fallback replaced by attnlab (core/blas_core.h);
+#  9. probe-task data: generating each task's sets and batches vs a training step of the probe model.
 # Every A/B pair runs interleaved over `rounds` (medians reported), so machine noise hits both sides.
 # Prints Markdown to stdout; the raw measurements go to $ATTNLAB_BENCH_OUT (default bench/out).
-#   bash bench/run.sh [rounds] [sections]     sections: any of gemm,train,decode,evict,memory,linear,mixers,blas
+#   bash bench/run.sh [rounds] [sections]     sections: any of gemm,train,decode,evict,memory,linear,mixers,blas,taskdata
 # Needs python3-torch (bash bench/setup_peer.sh) and a Release build (scripts/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
-sections=${2:-gemm,train,decode,evict,memory,linear,mixers,blas}
+sections=${2:-gemm,train,decode,evict,memory,linear,mixers,blas,taskdata}
 build=${ATTNLAB_BUILD_DIR:-build}
 python=/usr/bin/python3
 "$python" -c "import torch, h5py" 2>/dev/null || { echo "bench: no python3-torch/h5py; run bash bench/setup_peer.sh" >&2; exit 2; }
@@ -187,3 +188,9 @@ if want blas; then
 fi
 
 "$python" bench/report.py "$results"
+
+if want taskdata; then  # its own Markdown table, measured side by side in one process
+  note "taskdata"
+  echo
+  "$build/attnlab_bench" taskdata --rounds "$rounds"
+fi
