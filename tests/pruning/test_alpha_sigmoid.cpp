@@ -179,11 +179,11 @@ TEST_CASE("float32 scores: the shorter bisection matches the float64 one", "[alp
   }
 }
 
-TEST_CASE("alpha > 2: the tabulated solver matches the reference at random scores, edges included, as alpha changes",
+TEST_CASE("the tabulated solver matches the reference at random scores, edges included, as alpha changes",
           "[pruning][alpha]") {
   torch::manual_seed(11);
   for (int round = 0; round < 2; ++round) {  // the second round rebuilds each table after another alpha's
-    for (double alpha : {2.05, 2.5, 8.0, 16.0}) {
+    for (double alpha : {1.01, 1.3, 1.7, 2.05, 2.5, 8.0, 16.0}) {
       CAPTURE(alpha, round);
       const double half = alpha_sigmoid_support(alpha);
       // uniform over the support, and packed within 1e-3 of its edges, where q is tiny
@@ -197,4 +197,16 @@ TEST_CASE("alpha > 2: the tabulated solver matches the reference at random score
       CHECK(max_abs(log_p - expected.masked_select(usable).log()) < 1e-9);
     }
   }
+}
+
+TEST_CASE("the bisection (the solver off the CPU) matches the reference too", "[pruning][alpha]") {
+  alpha_sigmoid_force_bisection(true);
+  for (double alpha : {1.001, 1.1, 1.25, 2.5, 5.5, 8.0, 16.0}) {
+    CAPTURE(alpha);
+    auto s = grid(alpha);
+    auto expected = reference(s, alpha);
+    CHECK(max_abs(alpha_sigmoid(s, alpha) - expected) < 1e-12);
+    CHECK(max_abs(alpha_sigmoid(s.to(torch::kFloat32), alpha).to(torch::kFloat64) - expected) < 1e-6);
+  }
+  alpha_sigmoid_force_bisection(false);
 }

@@ -5,6 +5,7 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -14,6 +15,8 @@
 namespace attnlab {
 
 namespace {
+
+std::atomic<bool> force_bisection{false};
 
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
@@ -47,41 +50,63 @@ torch::Tensor bisect_inside_support(const torch::Tensor& m, double alpha, int st
   return q;
 }
 
-/// q for α > 2 (a = α-1 > 1) on the CPU, in one pass per entry: f(q) = (q^a - (1-q)^a)/a rises
-/// smoothly on [0, 1/2] (f' = q^{a-1} + (1-q)^{a-1} ≥ 2^{3-α} > 0), so a table of f at 2048 even
-/// steps brackets the root by binary search, a secant in the bracket starts within ~1e-7, and two
-/// Newton steps end at float64 accuracy: 8 transcendentals per entry where 30 halvings cost 120,
-/// and no pass over the whole tensor per halving. m: float64 contiguous, every entry in (-1/a, 0).
-torch::Tensor smaller_component_tabulated(const torch::Tensor& m, double alpha) {
+/// q for α ≥ 2 on the CPU, in one pass per entry. (*) divided by a = α-1 is f(q) = (q^a - (1-q)^a)/a,
+/// smooth on [0, 1/2] with df/dq = q^{a-1} + (1-q)^{a-1} ∈ [2^{2-a}, 1]: a table of f at 2048 even
+/// steps of q brackets the root by binary search, a secant in the bracket starts within ~1e-7 and
+/// two Newton steps end at float64 accuracy (8 transcendentals per entry).
+void solve_tabulated(const double* m, double* q_out, int64_t n, double a) {
   constexpr int64_t kSteps = 2048;
-  const double a = alpha - 1.0;
-  thread_local double table_alpha = 0.0;
-  thread_local std::vector<double> table(kSteps + 1);  // f(i / (2 kSteps))
-  if (table_alpha != alpha) {
-    for (int64_t i = 0; i <= kSteps; ++i) {
-      const double q = 0.5 * static_cast<double>(i) / kSteps;
-      table[i] = (std::exp(a * std::log(q)) - std::exp(a * std::log1p(-q))) / a;  // exp(-inf) = 0 at q = 0
-    }
-    table_alpha = alpha;
+  auto f_of = [a](double q) { return (std::exp(a * std::log(q)) - std::exp(a * std::log1p(-q))) / a; };
+  thread_local double table_a = 0.0;
+  thread_local std::vector<double> table(kSteps + 1);  // f(i / (2 kSteps)); exp(-inf) = 0 at q = 0
+  if (table_a != a) {
+    for (int64_t i = 0; i <= kSteps; ++i) table[i] = f_of(0.5 * static_cast<double>(i) / kSteps);
+    table_a = a;
   }
-  auto out = torch::empty_like(m);
-  const double* in = m.data_ptr<double>();
-  double* q_out = out.data_ptr<double>();
   const double* f = table.data();
-  at::parallel_for(0, m.numel(), 4096, [&](int64_t begin, int64_t end) {
+  at::parallel_for(0, n, 4096, [&](int64_t begin, int64_t end) {
     for (int64_t e = begin; e < end; ++e) {
-      const double target = in[e];
-      const int64_t i = std::clamp<int64_t>(std::upper_bound(f, f + kSteps + 1, target) - f - 1, 0, kSteps - 1);
+      const int64_t i = std::clamp<int64_t>(std::upper_bound(f, f + kSteps + 1, m[e]) - f - 1, 0, kSteps - 1);
       const double lo = 0.5 * static_cast<double>(i) / kSteps, hi = 0.5 * static_cast<double>(i + 1) / kSteps;
-      double q = lo + (hi - lo) * (target - f[i]) / (f[i + 1] - f[i]);
+      double q = lo + (hi - lo) * (m[e] - f[i]) / (f[i + 1] - f[i]);
       for (int step = 0; step < 2; ++step) {
-        const double qa = std::exp(a * std::log(q)), ra = std::exp(a * std::log1p(-q));  // q^a, (1-q)^a
-        const double slope = (q > 0.0 ? qa / q : 0.0) + ra / (1.0 - q);                // f'(q)
-        q = std::clamp(q - ((qa - ra) / a - target) / slope, lo, hi);
+        const double slope = (q > 0.0 ? std::exp((a - 1.0) * std::log(q)) : (a == 1.0 ? 1.0 : 0.0)) +
+                             std::exp((a - 1.0) * std::log1p(-q));
+        q = std::clamp(q - (f_of(q) - m[e]) / slope, lo, hi);
       }
       q_out[e] = q;
     }
   });
+}
+
+/// q for 1 < α < 2 on the CPU. With v = (q^a - 1)/a (log q in the limit a → 0), f = v + g(q),
+/// g = -expm1(a log1p(-q))/a ∈ [0, log 2], and df/dv = 1 + q^{1-a} (1-q)^{a-1} ∈ [1, 2]: Newton in
+/// v from v = m converges in a few steps for every a, with q relatively exact even where tiny.
+void solve_box_cox(const double* m, double* q_out, int64_t n, double a) {
+  const double v_top = std::expm1(-a * std::log(2.0)) / a;  // v at q = 1/2
+  at::parallel_for(0, n, 4096, [&](int64_t begin, int64_t end) {
+    for (int64_t e = begin; e < end; ++e) {
+      double v = std::max(m[e] - std::log(2.0), -1.0 / a), log_q = 0.0;
+      for (int step = 0; step < 40; ++step) {
+        log_q = std::log1p(a * v) / a;                       // q^a = 1 + a v
+        const double q = std::exp(log_q), log_r = std::log1p(-q);
+        const double f = v - std::expm1(a * log_r) / a;
+        const double slope = 1.0 + std::exp((1.0 - a) * (log_q - log_r));
+        const double next = std::clamp(v - (f - m[e]) / slope, -1.0 / a, v_top);
+        const bool done = std::abs(next - v) <= 1e-15 * std::max(1.0, std::abs(v));
+        v = next;
+        if (done) break;
+      }
+      q_out[e] = std::exp(std::log1p(a * v) / a);
+    }
+  });
+}
+
+/// q for α > 1 without a closed form on the CPU; m: float64 contiguous, every entry in (-1/a, 0].
+torch::Tensor smaller_component_cpu(const torch::Tensor& m, double alpha) {
+  auto out = torch::empty_like(m);
+  const double a = alpha - 1.0;
+  (a >= 1.0 ? solve_tabulated : solve_box_cox)(m.data_ptr<double>(), out.data_ptr<double>(), m.numel(), a);
   return out;
 }
 
@@ -104,8 +129,8 @@ torch::Tensor smaller_component(const torch::Tensor& m, double alpha, int steps)
   } else {
     auto inside = a * m > -1.0;
     auto m_inside = m.masked_select(inside);  // [n] float64, contiguous
-    auto q_inside = alpha > 2.0 && m.is_cpu() ? smaller_component_tabulated(m_inside, alpha)
-                                              : bisect_inside_support(m_inside, alpha, steps);
+    auto q_inside = m.is_cpu() && !force_bisection.load() ? smaller_component_cpu(m_inside, alpha)
+                                                          : bisect_inside_support(m_inside, alpha, steps);
     q = torch::zeros_like(m).masked_scatter(inside, q_inside);
   }
   return q.clamp(0.0, 0.5).masked_fill(m == 0, 0.5).masked_fill(a * m <= -1.0, 0.0);
@@ -173,6 +198,8 @@ void check_input(const torch::Tensor& s, double alpha) {
 }
 
 }  // namespace
+
+void alpha_sigmoid_force_bisection(bool force) { force_bisection = force; }
 
 double alpha_sigmoid_support(double alpha) {
   if (!(alpha >= 1.0)) {

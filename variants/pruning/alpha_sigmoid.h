@@ -18,17 +18,19 @@
 ///            real root (hyperbolic Cardano) t = sinh(asinh(6s)/3),        |s| ≤ 1/3;
 ///   α = ∞:   the hard step 1[s > 0] (1/2 at s = 0).
 /// Every other α > 1 solves (*) for the smaller component q = min(p, 1-p) ∈ [0, 1/2] in float64,
-/// only for the entries inside the support (outside it q = 0 exactly, with no iteration): for
-/// α > 2 on the CPU by a table of (*) at 2048 even steps of q (rebuilt when α changes), a binary
-/// search, a secant and two Newton steps per entry, accurate to float64 (the decoding and
-/// evaluation path, α = alpha_end); otherwise by bisection with a fixed number of halvings
+/// only for the entries inside the support (outside it q = 0 exactly, with no iteration). On the
+/// CPU, one pass per entry to float64 accuracy: for α ≥ 2 a table of (*) at 2048 even steps of q
+/// (rebuilt when α changes), a binary search, a secant and two Newton steps; for α < 2 Newton in
+/// v = (q^{α-1} - 1)/(α-1), in which (*) has a slope in [1, 2] for every α, so q is relatively
+/// exact where tiny. Elsewhere: bisection with a fixed number of halvings
 /// (kAlphaSigmoidBisectionSteps: error ≤ 2^-54 for float64 scores;
 /// kAlphaSigmoidBisectionStepsLowPrecision for float32);
 /// for α < 2, where q can be tiny, it is then recovered from (*) as q = ((α-1)s + (1-q)^{α-1})^{1/(α-1)}
 /// wherever that is relatively more accurate (so log q is accurate too).
 /// p = q for s ≤ 0 and 1 - q for s > 0, so the symmetry holds exactly. Bisection costs about
-/// 6 elementwise passes per halving over the entries inside the support; the table one pass of
-/// 8 transcendentals per entry; the closed forms one or two passes.
+/// 6 elementwise passes per halving over the entries inside the support; the CPU solvers one pass
+/// of 8 (table) or about 4 per Newton step (α < 2) transcendentals per entry; the closed forms one
+/// or two passes.
 ///
 /// Gradient (exact, custom backward). Implicit differentiation of (*), or the entmax Jacobian
 /// diag(g) - g gᵀ/Σg with g_i = p_i^{2-α} restricted to its first row and column, gives
@@ -52,6 +54,9 @@ inline constexpr int kAlphaSigmoidBisectionSteps = 52;
 /// The same for float32 / half scores: error ≤ 2^-32, below float32's resolution near 1/2 (the
 /// result is rounded to the scores' dtype); for α < 2 the refinement keeps small q relatively exact.
 inline constexpr int kAlphaSigmoidBisectionStepsLowPrecision = 30;
+
+/// For tests: solve by bisection on the CPU too (true), or go back to the table (false). Process-wide.
+void alpha_sigmoid_force_bisection(bool force);
 
 /// Half-width of the support of α-sigmoid: 0 < p < 1 exactly when |s| < 1/(α-1)
 /// (∞ for α = 1, 0 for α = ∞). Throws std::invalid_argument for α < 1 or NaN.
