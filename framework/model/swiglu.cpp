@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "model/fused_cpu_ops.h"
 #include "model/projection.h"
 
 namespace attnlab {
@@ -14,8 +15,10 @@ SwiGLUImpl::SwiGLUImpl(int64_t d_model, int64_t hidden)
       down_proj_(register_module("down_proj", nn::Linear(nn::LinearOptions(hidden, d_model).bias(false)))) {}
 
 torch::Tensor SwiGLUImpl::forward(const torch::Tensor& x) {
-  auto gate_up = project(x, gate_up_proj_->weight).chunk(2, -1);  // 2 x [B, T, hidden]
-  return project(torch::silu(gate_up[0]) * gate_up[1], down_proj_->weight);
+  auto gate_up = project(x, gate_up_proj_->weight);  // [B, T, 2 * hidden]
+  if (fused_cpu_ops_apply(gate_up)) return project(swiglu_cpu(gate_up), down_proj_->weight);
+  auto halves = gate_up.chunk(2, -1);  // 2 x [B, T, hidden]
+  return project(torch::silu(halves[0]) * halves[1], down_proj_->weight);
 }
 
 int64_t swiglu_hidden_size(int64_t d_model, double ratio) {

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "config/map_reader.h"
+#include "model/fused_cpu_ops.h"
 
 namespace attnlab {
 
@@ -33,9 +34,14 @@ MixerTraits MLPMixerImpl::traits() const {
 }
 
 MixerOutput MLPMixerImpl::forward(const MixerInput& in) {
-  auto gate_up = gate_up_proj_(in.x).chunk(2, -1);  // 2 x [B, T, hidden]
+  auto gate_up = gate_up_proj_(in.x);  // [B, T, 2 * hidden]
   MixerOutput out;
-  out.y = out_proj_(torch::silu(gate_up[0]) * gate_up[1]);  // [B, T, C]
+  if (fused_cpu_ops_apply(gate_up)) {
+    out.y = out_proj_(swiglu_cpu(gate_up));  // [B, T, C]
+  } else {
+    auto halves = gate_up.chunk(2, -1);  // 2 x [B, T, hidden]
+    out.y = out_proj_(torch::silu(halves[0]) * halves[1]);
+  }
   return out;
 }
 

@@ -6,10 +6,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <cstring>
 #include <functional>
 #include <limits>
 #include <vector>
+
+#include "model/vec_math.h"
 
 // The tile kernels are plain loops with compile-time trip counts (tile width, head dim) that GCC
 // vectorises. They are compiled twice: for the x86-64 baseline and, on x86-64 GCC/Clang, for
@@ -44,24 +45,7 @@ constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 // it moves arithmetic that follows a select into its arms. So each select below picks between a
 // value already computed and a constant, and its result goes to memory before the next loop.
 
-/// e^x for x in [-88, 88] (Cephes expf polynomial, within 2 ulp down to -87.3); exactly 0 at
-/// x ≤ -87.34 (2^n underflows to the zero exponent field). Callers clamp x to ≥ -88 first.
-ATTNLAB_FLASH_INLINE float exp_clamped(float x) {
-  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round(x / ln 2) in [-127, 127]
-  float r = x - n * 0.693359375f;  // ln 2 in two parts: r = x - n ln 2 without cancellation
-  r = r - n * -2.12194440e-4f;
-  float poly = 1.9875691500e-4f;
-  poly = poly * r + 1.3981999507e-3f;
-  poly = poly * r + 8.3334519073e-3f;
-  poly = poly * r + 4.1665795894e-2f;
-  poly = poly * r + 1.6666665459e-1f;
-  poly = poly * r + 5.0000001201e-1f;
-  const float y = poly * r * r + r + 1.0f;
-  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;  // 2^n; +0.0f at n = -127
-  float two_n;
-  std::memcpy(&two_n, &bits, sizeof two_n);
-  return y * two_n;
-}
+using vec::exp_clamped;  // e^x for x clamped to [-88, 88] (model/vec_math.h)
 
 /// max over a row of kTileK values: halving elementwise passes (they vectorise), then kLanes scalars.
 ATTNLAB_FLASH_INLINE float row_max(const float* ATTNLAB_FLASH_RESTRICT x) {
