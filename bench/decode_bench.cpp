@@ -53,13 +53,13 @@ DecodeBenchRow measure(TrainedRun& run, const std::string& policy, double ratio,
   DecoderOptions decoder_options;
   decoder_options.max_prefill = prompt;
   Decoder decoder = Decoder::from_config(run.model, cache, context, decoder_options);
-  // prompts: `batch` validation windows
-  auto [x, y] = run.validation_windows(batch);
+  // prompts: `batch` validation windows, or a probe task's first test examples
+  const torch::Tensor x = run.eval_set(batch).x;  // [N, L]
   if (x.size(0) < batch || x.size(1) < prompt) {
     throw UserError(fmt::format("{}: the validation split gives {} windows of {} tokens; need {} of {}",
                                 run.dir.string(), x.size(0), x.size(1), batch, prompt));
   }
-  auto tokens = x.narrow(1, 0, prompt);  // [B, prompt]
+  auto tokens = x.narrow(0, 0, batch).narrow(1, 0, prompt);  // [B, prompt] (a task gives its whole test set)
 
   DecodeBenchRow row;
   auto start = Clock::now();
@@ -103,7 +103,7 @@ std::vector<DecodeBenchRow> run_decode_bench(const DecodeBenchOptions& options, 
     RunConfig config = RunConfig::from_config(root);
     config.threads = options.threads;
     config.device = "cpu";
-    runs.push_back(TrainedRun::load(dir, config));
+    runs.push_back(TrainedRun::load(dir, config, /*allow_task=*/true));
     runs.back().config.train.seq_len = options.prompt;  // prompts: validation windows of exactly --prompt tokens
   }
   using Key = std::tuple<size_t, int64_t, int64_t, std::string>;  // run, batch, context, policy
