@@ -15,9 +15,6 @@
 // Plain loops over a row that GCC vectorises, compiled twice as in mixers/forms/flash_cpu.cpp: for
 // the x86-64 baseline and, on x86-64 GCC/Clang, for AVX2+FMA, chosen at run time, so the binary
 // does not depend on the CPU it was built on.
-#if defined(__x86_64__) && defined(__GNUC__)
-#define ATTNLAB_FUSED_X86 1
-#endif
 
 #if defined(__GNUC__)
 #define ATTNLAB_FUSED_RESTRICT __restrict__
@@ -190,7 +187,7 @@ ATTNLAB_VEC_INLINE void swiglu_backward_rows_impl(const SwigluArgs& a, int64_t b
 // would not inherit the target attribute).
 #define ATTNLAB_FUSED_ENTRY(NAME, BODY, ARGS, ATTRIBUTES) \
   ATTRIBUTES void NAME(const ARGS& a, int64_t begin, int64_t end) { BODY(a, begin, end); }
-#ifdef ATTNLAB_FUSED_X86
+#ifdef ATTNLAB_VEC_X86
 #define ATTNLAB_FUSED_ENTRIES(NAME, BODY, ARGS)     \
   ATTNLAB_FUSED_ENTRY(NAME##_baseline, BODY, ARGS, ) \
   ATTNLAB_FUSED_ENTRY(NAME##_avx2, BODY, ARGS, __attribute__((target("avx2,fma"))))
@@ -207,12 +204,7 @@ ATTNLAB_FUSED_ENTRIES(swiglu_backward_rows, swiglu_backward_rows_impl, SwigluArg
 std::atomic<bool> force_baseline{false};
 
 bool use_avx2() {
-#ifdef ATTNLAB_FUSED_X86
-  static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return supported && !force_baseline.load(std::memory_order_relaxed);
-#else
-  return false;
-#endif
+  return vec::cpu_has_avx2_fma() && !force_baseline.load(std::memory_order_relaxed);
 }
 
 /// at::parallel_for over [0, n) calling the kernel for this CPU; `grain` items per task at least.
@@ -223,7 +215,7 @@ void run(void (*baseline)(const Args&, int64_t, int64_t), void (*avx2)(const Arg
   at::parallel_for(0, n, grain, [&](int64_t begin, int64_t end) { kernel(a, begin, end); });
 }
 
-#ifdef ATTNLAB_FUSED_X86
+#ifdef ATTNLAB_VEC_X86
 #define ATTNLAB_FUSED_KERNELS(NAME) NAME##_baseline, NAME##_avx2
 #else
 #define ATTNLAB_FUSED_KERNELS(NAME) NAME##_baseline, NAME##_baseline

@@ -12,7 +12,23 @@
 #define ATTNLAB_VEC_INLINE inline
 #endif
 
+// Kernels compile an AVX2+FMA clone only on x86-64 GCC/Clang (target attributes).
+#if defined(__x86_64__) && defined(__GNUC__)
+#define ATTNLAB_VEC_X86 1
+#endif
+
 namespace attnlab::vec {
+
+/// Whether this CPU runs AVX2 and FMA: the run-time choice between a kernel's two clones, so the
+/// binary does not depend on the CPU it was built on. Always false off x86-64 GCC/Clang.
+inline bool cpu_has_avx2_fma() {
+#ifdef ATTNLAB_VEC_X86
+  static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return supported;
+#else
+  return false;
+#endif
+}
 
 /// e^x for x in [-88, 88] (Cephes expf polynomial, within 2 ulp down to -87.3); exactly 0 at
 /// x ≤ -87.34 (2^n underflows to the zero exponent field). Callers clamp x to [-88, 88] first.

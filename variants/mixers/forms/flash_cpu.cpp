@@ -15,9 +15,6 @@
 // The tile kernels are plain loops with compile-time trip counts (tile width, head dim) that GCC
 // vectorises. They are compiled twice: for the x86-64 baseline and, on x86-64 GCC/Clang, for
 // AVX2+FMA, chosen at run time, so the binary does not depend on the CPU it was built on.
-#if defined(__x86_64__) && defined(__GNUC__)
-#define ATTNLAB_FLASH_X86 1
-#endif
 
 #if defined(__GNUC__)
 #define ATTNLAB_FLASH_INLINE inline __attribute__((always_inline))
@@ -308,7 +305,7 @@ ATTNLAB_FLASH_INLINE void backward_heads_d(const BackwardArgs& a, int64_t begin,
   }
 ATTNLAB_FLASH_ENTRY(forward_heads_baseline, forward_heads_d, ForwardArgs, )
 ATTNLAB_FLASH_ENTRY(backward_heads_baseline, backward_heads_d, BackwardArgs, )
-#ifdef ATTNLAB_FLASH_X86
+#ifdef ATTNLAB_VEC_X86
 ATTNLAB_FLASH_ENTRY(forward_heads_avx2, forward_heads_d, ForwardArgs, __attribute__((target("avx2,fma"))))
 ATTNLAB_FLASH_ENTRY(backward_heads_avx2, backward_heads_d, BackwardArgs, __attribute__((target("avx2,fma"))))
 #endif
@@ -318,23 +315,18 @@ ATTNLAB_FLASH_ENTRY(backward_heads_avx2, backward_heads_d, BackwardArgs, __attri
 std::atomic<bool> force_baseline{false};
 
 bool use_avx2() {
-#ifdef ATTNLAB_FLASH_X86
-  static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return supported && !force_baseline.load(std::memory_order_relaxed);
-#else
-  return false;
-#endif
+  return vec::cpu_has_avx2_fma() && !force_baseline.load(std::memory_order_relaxed);
 }
 
 void forward_heads(const ForwardArgs& a, int64_t begin, int64_t end) {
-#ifdef ATTNLAB_FLASH_X86
+#ifdef ATTNLAB_VEC_X86
   if (use_avx2()) return forward_heads_avx2(a, begin, end);
 #endif
   forward_heads_baseline(a, begin, end);
 }
 
 void backward_heads(const BackwardArgs& a, int64_t begin, int64_t end) {
-#ifdef ATTNLAB_FLASH_X86
+#ifdef ATTNLAB_VEC_X86
   if (use_avx2()) return backward_heads_avx2(a, begin, end);
 #endif
   backward_heads_baseline(a, begin, end);
