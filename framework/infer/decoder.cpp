@@ -33,6 +33,10 @@ Decoder::Decoder(TransformerLM model, std::shared_ptr<EvictionPolicy> policy, st
         throw UserError("this cache policy needs attention weights, but layer " + std::to_string(l) + "'s mixer '" +
                         mixer + "' has none (use full, window, streaming or random)");
       }
+      if (policy_ && policy_->evicts() && traits.manages_cache) {
+        throw UserError("layer " + std::to_string(l) + "'s mixer '" + mixer +
+                        "' removes tokens from its own KV cache, so no eviction policy may (use cache.name=full)");
+      }
       caches_[l] = std::make_unique<LayerCache>(budgets_[l] + headroom);
       if (policy_) policy_->prepare(*caches_[l]);
       kv_layer_[l] = true;

@@ -30,7 +30,8 @@ class Decoder {
   /// device (they are moved to the model's). `layer_budgets`: tokens
   /// per head, one per layer (only KV layers use theirs). Puts the model in eval mode.
   /// UserError for a policy that needs weights with a KV mixer that has none or with a model
-  /// whose layers hold no KV cache at all (recurrent mixers), or a mixer that cannot decode
+  /// whose layers hold no KV cache at all (recurrent mixers), for an evicting policy with a mixer
+  /// that manages its own cache (traits().manages_cache), or a mixer that cannot decode
   /// incrementally.
   Decoder(TransformerLM model, std::shared_ptr<EvictionPolicy> policy, std::vector<int64_t> layer_budgets,
           DecoderOptions options = {});

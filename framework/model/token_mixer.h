@@ -48,6 +48,7 @@ struct MixerTraits {
   bool has_weights = false;      ///< can return attention weights
   bool recurrent_state = false;  ///< decodes with a fixed-size state instead of a cache
   bool is_standard = false;      ///< standard softmax attention (what "skip nonstandard" keeps)
+  bool manages_cache = false;    ///< removes tokens from its own KV cache while decoding: no evicting policy may
 };
 
 /// Base of every mixer. Subclasses follow the LibTorch module pattern (`XxxImpl` + TORCH_MODULE)

@@ -3,10 +3,15 @@
 
 #include <torch/torch.h>
 
+#include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
+#include "config/map_reader.h"
 #include "infer/eviction_policy.h"
 #include "infer/layer_cache.h"
+#include "registry.h"
 
 namespace attnlab::testing {
 
@@ -20,6 +25,21 @@ inline LayerCache positional_cache(int64_t n, int64_t B = 1, int64_t H = 1, int6
   auto pos = torch::arange(n, torch::kFloat32).view({1, 1, n, 1}).expand({B, H, n, Dh}).contiguous();  // [B, H, n, Dh]
   cache.append(pos, pos * 10.0, 0);
   return cache;
+}
+
+/// Every registered eviction policy built with its default options, by name (the contract tests
+/// loop over these, so a new policy is covered without editing them). `evicting_only` skips the
+/// policies that never drop a token (full).
+inline std::vector<std::pair<std::string, std::shared_ptr<EvictionPolicy>>> registered_policies(bool evicting_only) {
+  register_builtin_variants();
+  std::vector<std::pair<std::string, std::shared_ptr<EvictionPolicy>>> out;
+  for (const auto& name : policy_registry().names()) {
+    cfg::Node options = cfg::Node::map();
+    cfg::MapReader reader(options, "cache");
+    auto policy = policy_registry().get(name)(reader);
+    if (!evicting_only || policy->evicts()) out.emplace_back(name, std::move(policy));
+  }
+  return out;
 }
 
 /// The positions a cache holds for (batch row b, head h).

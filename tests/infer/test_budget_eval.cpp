@@ -5,6 +5,7 @@
 #include "config/yaml_loader.h"
 #include "infer/budget_eval.h"
 #include "infer/persistence.h"
+#include "infer_support.h"
 #include "support/catch.h"
 #include "support/tiny_model.h"
 #include "train/evaluator.h"
@@ -45,24 +46,24 @@ TEST_CASE("budget eval with the full policy at ratio 1 equals the parallel eval"
 }
 
 TEST_CASE("at ratio 5 every policy holds at most 22% of the full cache", "[budget_eval]") {
+  // every registered evicting policy at its default options (a budget of 13 exceeds their protected tokens)
   TransformerLM model = testing::tiny_model("softmax", 2, 2);
-  auto [x, y] = windows(3, 32, 4);
+  auto [x, y] = windows(3, 64, 4);
   const BudgetEvalResult full = evaluate_budget(model, x, y, 3, cache_config("{name: full}"));
-  for (const char* yaml : {"{name: window, ratio: 5}", "{name: streaming, ratio: 5}", "{name: h2o, ratio: 5}",
-                           "{name: scissorhands, ratio: 5, recent: 2}", "{name: tova, ratio: 5}",
-                           "{name: random, ratio: 5}"}) {
+  for (const auto& entry : testing::registered_policies(/*evicting_only=*/true)) {
+    const std::string yaml = "{name: " + entry.first + ", ratio: 5}";
     INFO(yaml);
     const BudgetEvalResult r = evaluate_budget(model, x, y, 3, cache_config(yaml));
-    CHECK(r.budget == 7);  // ceil(32 / 5)
+    CHECK(r.budget == 13);  // ceil(64 / 5)
     CHECK(r.ratio == 5.0);
     CHECK(r.kv_bytes <= 0.22 * static_cast<double>(full.kv_bytes));
-    CHECK(r.kv_bytes == 2 * 4 * 7 * 16 * 4);
+    CHECK(r.kv_bytes == 2 * 4 * 13 * 16 * 4);
     CHECK(std::isfinite(r.loss));
     CHECK(r.loss != full.loss);  // evicting changes the predictions
   }
   // a token budget instead of a ratio
-  const BudgetEvalResult tokens = evaluate_budget(model, x, y, 3, cache_config("{name: window, budget: 8}"));
-  CHECK(tokens.budget == 8);
+  const BudgetEvalResult tokens = evaluate_budget(model, x, y, 3, cache_config("{name: window, budget: 16}"));
+  CHECK(tokens.budget == 16);
   CHECK(tokens.ratio == 4.0);
 }
 

@@ -6,6 +6,7 @@
 #include "infer/generation.h"
 #include "support/catch.h"
 #include "support/tiny_model.h"
+#include "infer_support.h"
 #include "test_mixers.h"
 
 using namespace attnlab;
@@ -26,11 +27,11 @@ torch::Tensor decode_all(Decoder& decoder, const torch::Tensor& tokens, int64_t 
   return torch::cat(pieces, 1);
 }
 
-const std::vector<std::string>& evicting_policies() {
-  static const std::vector<std::string> names = {
-      "{name: window}", "{name: streaming}",          "{name: h2o}",
-      "{name: scissorhands, recent: 4}", "{name: tova}", "{name: random, seed: 1}"};
-  return names;
+/// {name: <policy>} for every registered policy that evicts, with its default options.
+std::vector<std::string> evicting_policies() {
+  std::vector<std::string> out;
+  for (const auto& entry : testing::registered_policies(/*evicting_only=*/true)) out.push_back("{name: " + entry.first + "}");
+  return out;
 }
 
 }  // namespace
@@ -106,30 +107,51 @@ TEST_CASE("the cache never exceeds its budget during a long decode, without real
     // positions held are distinct, increasing, and the newest token is always there
     auto positions = decoder.cache(1)->positions();
     CHECK((positions.diff(1, -1) > 0).all().item<bool>());
-    const bool scissorhands = yaml.find("scissorhands") != std::string::npos;
-    CHECK(smallest == (scissorhands ? 12 - 6 + 1 : 12));  // scissorhands drops m = 6 at once
+    // a step cuts budget + 1 tokens to the policy's target (scissorhands drops m at once)
+    CHECK(smallest == cache.policy->target_size(12 + 1, 12));
   }
 }
 
 TEST_CASE("a policy that needs weights refuses a mixer without them", "[decoder][errors]") {
   testing::register_test_mixers();
   TransformerLM model = testing::tiny_model("test_mean", 0, 2);
-  for (const char* yaml : {"{name: h2o}", "{name: scissorhands}", "{name: tova}"}) {
-    INFO(yaml);
-    CHECK_THROWS_WITH(Decoder::from_config(model, cache_config(yaml), 64),
-                      Catch::Contains("needs attention weights") && Catch::Contains("test_mean"));
-  }
-  // window, streaming, random and full do not need them; full decoding equals the forward
   torch::NoGradGuard no_grad;
   auto tokens = torch::randint(0, 50, {2, 10}, torch::kInt64);
   auto reference = model->forward(tokens).logits;
-  Decoder full = Decoder::from_config(model, cache_config("{name: full}"), 10);
-  CHECK(max_diff(decode_all(full, tokens, 1), reference) < 1e-5);
-  for (const char* yaml : {"{name: window, budget: 4}", "{name: streaming, budget: 6}", "{name: random, budget: 4}"}) {
-    Decoder decoder = Decoder::from_config(model, cache_config(yaml), 10);
-    decode_all(decoder, tokens, 1);
-    CHECK(decoder.max_cache_size() <= 6);
+  int64_t refused = 0, decoded = 0;
+  for (const auto& [name, policy] : testing::registered_policies(/*evicting_only=*/false)) {
+    INFO("policy " << name);
+    if (policy->needs_weights()) {
+      CHECK_THROWS_WITH(Decoder::from_config(model, cache_config("{name: " + name + "}"), 64),
+                        Catch::Contains("needs attention weights") && Catch::Contains("test_mean"));
+      ++refused;
+    } else if (!policy->evicts()) {  // full decoding equals the forward
+      Decoder full = Decoder::from_config(model, cache_config("{name: " + name + "}"), 10);
+      CHECK(max_diff(decode_all(full, tokens, 1), reference) < 1e-5);
+    } else {
+      Decoder decoder = Decoder::from_config(model, cache_config("{name: " + name + ", budget: 6}"), 10);
+      decode_all(decoder, tokens, 1);
+      CHECK(decoder.max_cache_size() <= 6);
+      ++decoded;
+    }
   }
+  CHECK(refused >= 3);  // h2o, scissorhands, tova
+  CHECK(decoded >= 3);  // window, streaming, random
+}
+
+TEST_CASE("a mixer that manages its own cache refuses an evicting policy", "[decoder][errors]") {
+  TransformerLM model = testing::tiny_model("dcp", 0, 2);
+  for (const auto& entry : testing::registered_policies(/*evicting_only=*/true)) {
+    INFO("policy " << entry.first);
+    CHECK_THROWS_AS(Decoder::from_config(model, cache_config("{name: " + entry.first + "}"), 64), UserError);
+    CHECK_THROWS_WITH(Decoder::from_config(model, cache_config("{name: " + entry.first + "}"), 64),
+                      Catch::Contains("layer 0's mixer 'dcp'") && Catch::Contains("cache.name=full"));
+  }
+  // the full cache is fine: dcp decoding equals its forward
+  torch::NoGradGuard no_grad;
+  auto tokens = torch::randint(0, 50, {2, 10}, torch::kInt64);
+  Decoder full = Decoder::from_config(model, cache_config("{name: full}"), 10);
+  CHECK(max_diff(decode_all(full, tokens, 1), model->forward(tokens).logits) < 1e-4);
 }
 
 TEST_CASE("a mixer that mixes tokens without a cache or a state cannot decode", "[decoder][errors]") {

@@ -81,8 +81,10 @@ MixerOutput AttentionImpl::forward(const MixerInput& in) {
     // one projection, split into heads by a view; RoPE rotates q and k in one pass
     auto qkv = project(in.x, qkv_proj_->weight).view({B, T, 3, n_heads_, head_dim_}).permute({2, 0, 3, 1, 4});
     v = qkv[2];  // [B, H, T, Dh]
-    if (form_traits_.silu_queries) {  // Q = SiLU(H W_Q) before RoPE
-      q = rope_or_identity(torch::silu(qkv[0]), in.pos0);
+    const torch::Tensor q_raw = qkv[0];
+    const torch::Tensor q_in = form_->transform_queries(q_raw);
+    if (!q_in.is_same(q_raw)) {
+      q = rope_or_identity(q_in, in.pos0);
       k = rope_or_identity(qkv[1], in.pos0);
     } else {
       auto qk = rope_or_identity(qkv.narrow(0, 0, 2), in.pos0);  // [2, B, H, T, Dh]
@@ -91,8 +93,7 @@ MixerOutput AttentionImpl::forward(const MixerInput& in) {
   } else {
     auto w = qkv_proj_->weight.chunk(3, 0);  // 3 x [C, C]
     auto heads = [&](const torch::Tensor& t) { return t.reshape({B, T, n_heads_, head_dim_}).transpose(1, 2); };
-    auto q_in = F::linear(in.qk, w[0]).expand({B, T, C});
-    if (form_traits_.silu_queries) q_in = torch::silu(q_in);
+    auto q_in = form_->transform_queries(F::linear(in.qk, w[0]).expand({B, T, C}));
     q = rope_or_identity(heads(q_in), in.pos0);
     k = rope_or_identity(heads(F::linear(in.qk, w[1]).expand({B, T, C})), in.pos0);
     v = heads(F::linear(in.x, w[2]));

@@ -17,7 +17,6 @@ namespace attnlab {
 /// What a form needs around it and how it decodes.
 struct FormTraits {
   bool rope = true;           ///< dot-product form: RoPE on q and k
-  bool silu_queries = false;  ///< Q = SiLU(H W_Q) (non-approximate)
   bool kv_cache = true;       ///< explicit weights over any key set: decodes over a LayerCache of keys/values
   bool recurrent = false;     ///< decodes with a fixed-size state through step()
   bool standard = false;      ///< the standard softmax form
@@ -33,6 +32,10 @@ class AttentionForm {
  public:
   virtual ~AttentionForm() = default;
   virtual FormTraits traits() const = 0;
+
+  /// The projected queries before RoPE, [B, T, C] or [B, H, T, Dh]; must act entry by entry.
+  /// Default: `q` itself (AttentionImpl then rotates q and k in one pass).
+  virtual torch::Tensor transform_queries(const torch::Tensor& q) const { return q; }
 
   /// Pre-normalisation scores of T queries against S keys, q: [B, H, T, Dh], k: [B, H, S, Dh] → [B, H, T, S].
   /// Default: q·k / sqrt(Dh).

@@ -44,6 +44,7 @@ TokenMixerPtr PrunedAttentionImpl::create(const MixerContext& context) {
 MixerTraits PrunedAttentionImpl::traits() const {
   MixerTraits t = AttentionImpl::traits();  // softmax: KV cache and weights
   t.is_standard = false;
+  t.manages_cache = true;  // drops pruned tokens itself (drop_pruned)
   return t;
 }
 

@@ -7,11 +7,12 @@ namespace attnlab::forms {
 FormTraits NonApproxForm::traits() const {
   FormTraits t;
   t.rope = false;
-  t.silu_queries = true;
   t.kv_cache = false;
   t.recurrent = true;
   return t;
 }
+
+torch::Tensor NonApproxForm::transform_queries(const torch::Tensor& q) const { return torch::silu(q); }
 
 torch::Tensor NonApproxForm::token_logits(const torch::Tensor& q, const torch::Tensor& k) {
   TORCH_CHECK(q.size(2) == k.size(2), "non-approximate attention: q and k must be the same tokens");
