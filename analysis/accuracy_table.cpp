@@ -17,7 +17,7 @@ namespace attnlab::analysis {
 namespace {
 
 constexpr const char* kTaskPrefix = "data.task.";
-constexpr const char* kSlicesTable = "/eval_slices";
+constexpr const char* kSlicesTable = results::kEvalSlicesTable;
 constexpr const char* kSkipSplit = "val_skip";
 // Options of data.task that are not difficulty settings: the data seed is a seed, the rest are bookkeeping.
 const std::set<std::string> kNotSettings = {"data.task.name", "data.task.seed", "data.task.test_examples"};

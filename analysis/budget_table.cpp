@@ -9,7 +9,7 @@
 namespace attnlab::analysis {
 namespace {
 
-constexpr const char* kEvalBudget = "/eval_budget";
+constexpr const char* kEvalBudget = results::kEvalBudgetTable;
 
 double ratio_key(double ratio) { return std::round(ratio * 100.0) / 100.0; }
 

@@ -62,7 +62,7 @@ Budget take_budget(std::map<std::string, std::string>& selector) {
 
 /// The last /eval_budget row of the budget's policy and ratio (rounded to 0.01): its metric.
 double budget_value(const LoadedRun& run, const Budget& budget, const std::string& metric) {
-  const char* kTable = "/eval_budget";
+  const char* kTable = results::kEvalBudgetTable;
   const results::RunReader& reader = *run.reader;
   const std::string column = metric == "accuracy" ? "accuracy" : metric == "val_ppl" ? "ppl" : "loss";
   if (!reader.has_table(kTable)) return kNaN;

@@ -14,7 +14,7 @@ namespace attnlab::analysis {
 namespace {
 
 constexpr const char* kSkipSplit = "val_skip";
-constexpr const char* kLogitScaleTable = "/analysis/logit_scale";
+using results::kLogitScaleTable;
 
 /// Largest max_abs_score over layers at the last step of /analysis/logit_scale, or NaN.
 double final_logit_scale(const LoadedRun& run) {

@@ -8,7 +8,7 @@
 namespace attnlab::analysis {
 namespace {
 
-constexpr const char* kPersistence = "/analysis/persistence";
+constexpr const char* kPersistence = results::kPersistenceTable;
 
 }  // namespace
 

@@ -8,8 +8,9 @@
 namespace attnlab::analysis {
 namespace {
 
-constexpr const char* kSparsity = "/sparsity";
-constexpr int64_t kAllLayers = -1;  // the trainer's row for every pruned layer together
+// The statistics the `dcp` mixer reports (variants/pruning/pruned_attention.h).
+constexpr const char* kDropped = "dropped_fraction";
+constexpr const char* kKeep = "mean_keep";
 
 struct RunSparsity {
   double dropped = 0;                       // all layers
@@ -17,23 +18,50 @@ struct RunSparsity {
   std::map<int64_t, double> layer_dropped;  // per layer
 };
 
-/// The rows of the run's last evaluation step in /sparsity.
+/// One (step, layer) value of each statistic, from /analysis/mixer_stats and, for files of schema
+/// 1 (or resumed from one), /sparsity.
+struct StatRow {
+  int64_t step, layer;
+  double dropped, keep;
+};
+
+std::vector<StatRow> sparsity_rows(const results::RunReader& reader) {
+  std::vector<StatRow> rows;
+  if (reader.has_table(results::kLegacySparsityTable)) {
+    const char* t = results::kLegacySparsityTable;
+    const auto steps = reader.ints(t, "step"), layers = reader.ints(t, "layer");
+    const auto dropped = reader.doubles(t, kDropped), keep = reader.doubles(t, kKeep);
+    for (size_t i = 0; i < steps.size(); ++i) rows.push_back({steps[i], layers[i], dropped[i], keep[i]});
+  }
+  if (reader.has_table(results::kMixerStatsTable)) {
+    const char* t = results::kMixerStatsTable;
+    const auto steps = reader.ints(t, "step"), layers = reader.ints(t, "layer");
+    const auto names = reader.strings(t, "name");
+    const auto values = reader.doubles(t, "value");
+    std::map<std::pair<int64_t, int64_t>, StatRow> by_key;  // (step, layer)
+    for (size_t i = 0; i < steps.size(); ++i) {
+      if (names[i] != kDropped && names[i] != kKeep) continue;
+      StatRow& row = by_key.try_emplace({steps[i], layers[i]}, StatRow{steps[i], layers[i], 0.0, 1.0}).first->second;
+      (names[i] == kDropped ? row.dropped : row.keep) = values[i];
+    }
+    for (const auto& entry : by_key) rows.push_back(entry.second);
+  }
+  return rows;
+}
+
+/// The rows of the run's last evaluation step with pruning statistics.
 std::optional<RunSparsity> last_sparsity(const LoadedRun& run) {
-  const results::RunReader& reader = *run.reader;
-  if (!reader.has_table(kSparsity)) return std::nullopt;
-  const auto steps = reader.ints(kSparsity, "step");
-  if (steps.empty()) return std::nullopt;
-  const auto layers = reader.ints(kSparsity, "layer");
-  const auto dropped = reader.doubles(kSparsity, "dropped_fraction");
-  const auto keep = reader.doubles(kSparsity, "mean_keep");
-  const int64_t last = *std::max_element(steps.begin(), steps.end());
+  const std::vector<StatRow> rows = sparsity_rows(*run.reader);
+  if (rows.empty()) return std::nullopt;
+  int64_t last = rows.front().step;
+  for (const StatRow& row : rows) last = std::max(last, row.step);
   RunSparsity s;
-  for (size_t i = 0; i < steps.size(); ++i) {
-    if (steps[i] != last) continue;
-    if (layers[i] == kAllLayers) {
-      s.dropped = dropped[i], s.mean_keep = keep[i];
+  for (const StatRow& row : rows) {
+    if (row.step != last) continue;
+    if (row.layer == results::kAllLayers) {
+      s.dropped = row.dropped, s.mean_keep = row.keep;
     } else {
-      s.layer_dropped[layers[i]] = dropped[i];
+      s.layer_dropped[row.layer] = row.dropped;
     }
   }
   return s;

@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kEvalBudgetTable = "/eval_budget";
+using results::kEvalBudgetTable;
 
 /// configs/cache/<name>.yaml, or the shared keys with their defaults for a registered policy without a file.
 cfg::Node cache_option(const std::string& config_dir, const std::string& name) {

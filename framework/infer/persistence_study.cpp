@@ -23,7 +23,7 @@ int run_persistence_study(const PersistenceRequest& request, std::ostream& out) 
   const std::vector<double> ratios = persistence_ratios(run.model, x, run.config.eval.batch_size);
 
   ResultAppender appender(request.run_dir);
-  appender.store().define_table("/analysis/persistence",
+  appender.store().define_table(results::kPersistenceTable,
                                 {{"layer", results::ColumnType::Int64}, {"ratio", results::ColumnType::Float64}});
   out << fmt::format("persistence ratio per layer ({} windows of {} tokens, pivotal: weight > 1/t)", x.size(0),
                      x.size(1))
@@ -33,7 +33,7 @@ int run_persistence_study(const PersistenceRequest& request, std::ostream& out) 
       out << fmt::format("layer {:>2}: -      (no attention weights)", l) << std::endl;
       continue;
     }
-    appender.store().append("/analysis/persistence", {static_cast<int64_t>(l), ratios[l]});
+    appender.store().append(results::kPersistenceTable, {static_cast<int64_t>(l), ratios[l]});
     out << fmt::format("layer {:>2}: {:.4f}", l, ratios[l]) << std::endl;
   }
   appender.flush();

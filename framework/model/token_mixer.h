@@ -5,7 +5,9 @@
 #include <torch/types.h>
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
 
 #include "core/registry.h"
 #include "model/qk_source.h"
@@ -31,8 +33,9 @@ struct MixerInput {
 struct MixerStats {
   torch::Tensor max_abs_score;  ///< [] largest |pre-normalisation score| (the paper's logit scale)
   torch::Tensor aux_loss;       ///< [] extra loss term the trainer adds (e.g. sparsity), or undefined
-  torch::Tensor dropped_fraction;  ///< [] share of the causal context entries the mixer removed (context pruning), or undefined
-  torch::Tensor mean_keep;         ///< [] mean keep probability over the causal context entries (context pruning), or undefined
+  /// Any named scalars [] of this call, reported when MixerInput::need_stats: the evaluator averages
+  /// each over the evaluation windows and the trainer logs it per layer in /analysis/mixer_stats.
+  std::map<std::string, torch::Tensor> scalars;
 };
 
 struct MixerOutput {

@@ -104,8 +104,8 @@ RunReader::RunReader(const std::string& path) : state_(std::make_unique<State>()
   }
   const auto version = attribute(attr::kSchemaVersion);
   if (!version) throw UserError(fmt::format("{}: not an attnlab run file (no '{}' attribute)", path, attr::kSchemaVersion));
-  if (*version != Value(kSchemaVersion))
-    throw UserError(fmt::format("{}: schema version {}, this attnlab reads {}", path, to_string(*version), kSchemaVersion));
+  if (!std::holds_alternative<int64_t>(*version) || !readable_schema(std::get<int64_t>(*version)))
+    throw UserError(fmt::format("{}: schema version {}, this attnlab reads {}-{}", path, to_string(*version), kOldestSchemaVersion, kSchemaVersion));
 }
 
 RunReader::RunReader(RunReader&&) noexcept = default;

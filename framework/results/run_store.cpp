@@ -318,9 +318,9 @@ RunStore RunStore::open(const std::string& path) {
     H5::Group root = s.file.openGroup("/");
     const auto version = h5::read_attribute(root, attr::kSchemaVersion);
     if (!version) throw UserError(fmt::format("{}: not an attnlab run file", path));
-    if (*version != Value(kSchemaVersion))
-      throw UserError(fmt::format("{}: schema version {}, this attnlab writes {}", path, to_string(*version),
-                                  kSchemaVersion));
+    if (!std::holds_alternative<int64_t>(*version) || !readable_schema(std::get<int64_t>(*version)))
+      throw UserError(fmt::format("{}: schema version {}, this attnlab appends to {}-{}", path, to_string(*version),
+                                  kOldestSchemaVersion, kSchemaVersion));
     s.load_existing_tables(root, "/");
   });
   store.set_attribute(attr::kStatus, std::string(status::kRunning));

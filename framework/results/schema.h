@@ -11,7 +11,14 @@
 namespace attnlab::results {
 
 /// Version of the layout of run.h5. Bump it when a reader of the old layout would misread a new file.
-inline constexpr int64_t kSchemaVersion = 1;
+/// 2: mixer statistics moved from /sparsity (named columns) to /analysis/mixer_stats (named rows).
+inline constexpr int64_t kSchemaVersion = 2;
+/// The oldest layout this attnlab still reads and appends to (docs/results-schema.md, "Versions").
+inline constexpr int64_t kOldestSchemaVersion = 1;
+/// Whether this attnlab reads (and may append to) a file of schema `version`.
+inline constexpr bool readable_schema(int64_t version) {
+  return version >= kOldestSchemaVersion && version <= kSchemaVersion;
+}
 
 /// One cell or attribute value.
 using Value = std::variant<int64_t, double, std::string>;
@@ -66,6 +73,20 @@ inline constexpr const char* kTrainTable = "/train";
 inline constexpr const char* kEvalTable = "/eval";
 /// The `split` value of validation rows in /eval.
 inline constexpr const char* kValSplit = "val";
+/// The `split` of a hybrid's rows evaluated without its non-standard layers (the paper's "Skip").
+inline constexpr const char* kValSkipSplit = "val_skip";
+
+/// Tables the framework writes when they apply (columns in docs/results-schema.md).
+inline constexpr const char* kEvalSlicesTable = "/eval_slices";            ///< step, split, slice, accuracy, answers
+inline constexpr const char* kLogitScaleTable = "/analysis/logit_scale";   ///< step, layer, max_abs_score
+inline constexpr const char* kMixerStatsTable = "/analysis/mixer_stats";   ///< step, layer, name, value
+inline constexpr const char* kNonfiniteTable = "/nonfinite";              ///< step, layer, what
+inline constexpr const char* kEvalBudgetTable = "/eval_budget";           ///< attnlab eval with a cache policy
+inline constexpr const char* kPersistenceTable = "/analysis/persistence";  ///< layer, persistence
+/// Schema 1's mixer statistics (step, layer, dropped_fraction, mean_keep); read, no longer written.
+inline constexpr const char* kLegacySparsityTable = "/sparsity";
+/// The `layer` of a per-layer table's row that sums up all layers (mixer statistics: their mean).
+inline constexpr int64_t kAllLayers = -1;
 
 /// /train: step, tokens, loss, lr, grad_norm, tokens_per_s, wall_s.
 const std::vector<Column>& train_columns();

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "core/failpoint.h"
 
@@ -28,8 +29,8 @@ EvalResult evaluate_set(TransformerLM& model, const data::EvalSet& set, int64_t 
   const auto n_slices = static_cast<int64_t>(set.slice_names.size());
   EvalResult result;
   result.max_abs_score.assign(n_layers, std::numeric_limits<double>::quiet_NaN());
-  // Pruning statistics: window-weighted sums per layer (windows all have the same length).
-  std::vector<torch::Tensor> dropped_sum(n_layers), keep_sum(n_layers);
+  // Mixer statistics: window-weighted sums per name and layer (windows all have the same length).
+  std::map<std::string, std::vector<torch::Tensor>> stat_sums;
   auto loss_sum = torch::zeros({}, torch::kFloat64);
   auto answer_loss_sum = torch::zeros({}, torch::kFloat64);
   auto hit_loss_sum = torch::zeros({}, torch::kFloat64), other_loss_sum = torch::zeros({}, torch::kFloat64);
@@ -77,20 +78,21 @@ EvalResult evaluate_set(TransformerLM& model, const data::EvalSet& set, int64_t 
       if (std::isnan(best) || value > best) best = value;
     }
     for (int64_t l = 0; l < n_layers; ++l) {
-      const MixerStats& stats = out.layers[l].stats;
-      if (!stats.dropped_fraction.defined()) continue;
-      auto dropped = stats.dropped_fraction * static_cast<double>(n), keep = stats.mean_keep * static_cast<double>(n);
-      dropped_sum[l] = dropped_sum[l].defined() ? dropped_sum[l] + dropped : dropped;
-      keep_sum[l] = keep_sum[l].defined() ? keep_sum[l] + keep : keep;
+      for (const auto& [name, value] : out.layers[l].stats.scalars) {
+        auto& sums = stat_sums[name];
+        sums.resize(n_layers);
+        auto weighted = value * static_cast<double>(n);
+        sums[l] = sums[l].defined() ? sums[l] + weighted : weighted;
+      }
     }
   }
   const double nan = std::numeric_limits<double>::quiet_NaN(), windows = static_cast<double>(x.size(0));
-  result.dropped_fraction.assign(n_layers, nan);
-  result.mean_keep.assign(n_layers, nan);
-  for (int64_t l = 0; l < n_layers; ++l) {
-    if (!dropped_sum[l].defined()) continue;
-    result.dropped_fraction[l] = dropped_sum[l].item<double>() / windows;
-    result.mean_keep[l] = keep_sum[l].item<double>() / windows;
+  for (const auto& [name, sums] : stat_sums) {
+    std::vector<double>& means = result.mixer_stats[name];
+    means.assign(n_layers, nan);
+    for (int64_t l = 0; l < n_layers; ++l) {
+      if (sums[l].defined()) means[l] = sums[l].item<double>() / windows;
+    }
   }
   result.tokens = y.ne(data::kIgnore).sum().item<int64_t>();
   result.loss = loss_sum.item<double>() / static_cast<double>(result.tokens);
@@ -114,13 +116,6 @@ EvalResult evaluate_set(TransformerLM& model, const data::EvalSet& set, int64_t 
   }
   if (was_training) model->train();
   return result;
-}
-
-bool EvalResult::has_sparsity() const {
-  for (double d : dropped_fraction) {
-    if (!std::isnan(d)) return true;
-  }
-  return false;
 }
 
 std::vector<bool> nonstandard_layers(TransformerLM& model) {

@@ -2,6 +2,8 @@
 /// Perplexity evaluation on a fixed set of validation windows.
 
 #include <limits>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "data/dataset.h"
@@ -15,8 +17,9 @@ struct EvalResult {
   double bpc = 0.0;                    ///< bits per character of text: loss / ln 2 / chars_per_token
   int64_t tokens = 0;                  ///< tokens scored
   std::vector<double> max_abs_score;   ///< per layer, largest |pre-normalisation score| (NaN if none)
-  std::vector<double> dropped_fraction;  ///< per layer, share of causal context pruned (NaN unless the mixer prunes)
-  std::vector<double> mean_keep;         ///< per layer, mean keep probability of the causal context (NaN likewise)
+  /// Each scalar the mixers report (MixerStats::scalars) by name: per layer, its mean over the
+  /// windows (NaN for a layer that does not report it).
+  std::map<std::string, std::vector<double>> mixer_stats;
   // Probe tasks (an eval set with labels); NaN / empty for text.
   double accuracy = std::numeric_limits<double>::quiet_NaN();     ///< argmax == label, over scored positions
   double answer_loss = std::numeric_limits<double>::quiet_NaN();  ///< mean cross-entropy at scored positions
@@ -27,9 +30,6 @@ struct EvalResult {
   double ar_hit_loss = std::numeric_limits<double>::quiet_NaN();   ///< mean cross-entropy on AR-hit tokens
   double other_loss = std::numeric_limits<double>::quiet_NaN();    ///< mean cross-entropy on all other tokens
   double ar_hit_share = std::numeric_limits<double>::quiet_NaN();  ///< AR-hit tokens / scored tokens
-
-  /// True when some layer reported pruning statistics.
-  bool has_sparsity() const;
 };
 
 /// Evaluates `model` on an eval set in batches (no grad, eval mode restored afterwards): the loss

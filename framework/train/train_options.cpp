@@ -35,7 +35,7 @@ TrainOptions TrainOptions::from_config(const cfg::Node& node) {
   o.trainable = r.choice("trainable", o.trainable, {"all", "new"});
   o.profile_steps = r.integer("profile_steps", o.profile_steps);
   o.precision = r.choice("precision", o.precision, {"fp32", "bf16"});
-  o.on_nonfinite = r.choice("on_nonfinite", o.on_nonfinite, {"stop", "skip"});
+  o.on_nonfinite = r.choice("on_nonfinite", "stop", {"stop", "skip"}) == "skip" ? NonfinitePolicy::Skip : NonfinitePolicy::Stop;
   o.max_skipped_steps = r.integer("max_skipped_steps", o.max_skipped_steps);
   r.finish();
   require(o.steps >= 0, r, "steps", "must be >= 0");

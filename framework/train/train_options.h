@@ -10,6 +10,12 @@ namespace cfg {
 class Node;
 }
 
+/// train.on_nonfinite: what a NaN/Inf loss or gradient does.
+enum class NonfinitePolicy {
+  Stop,  ///< fails the run, naming the step and the layer; the last good checkpoint is kept
+  Skip,  ///< drops that step's update and counts it in run.h5 /nonfinite (up to max_skipped_steps)
+};
+
 struct TrainOptions {
   int64_t steps = 2000;           ///< optimizer steps
   int64_t batch_size = 16;        ///< sequences per step
@@ -29,7 +35,7 @@ struct TrainOptions {
   int64_t profile_steps = 0;      ///< >0: LibTorch's profiler records this many steps after 5 warm-up steps into <run dir>/profile.json (bench/profile_summary.py reads it)
   std::string precision = "fp32";  ///< fp32 | bf16: autocast of the forward pass (train/autocast_scope.h)
   std::string trainable = "all";  ///< all | new: with init_from, train only the parameters the checkpoint lacked (e.g. DCP's interaction)
-  std::string on_nonfinite = "stop";  ///< stop | skip: a NaN/Inf loss or gradient fails the run (naming step and layer), or skips that step's update (counted in run.h5 /nonfinite)
+  NonfinitePolicy on_nonfinite = NonfinitePolicy::Stop;  ///< stop | skip
   int64_t max_skipped_steps = 10;     ///< on_nonfinite=skip: the run fails when more steps than this were skipped
 
   static TrainOptions from_config(const cfg::Node& node);

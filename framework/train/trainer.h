@@ -14,6 +14,7 @@
 #include "data/token_data.h"
 #include "model/transformer_lm.h"
 #include "train/autocast_scope.h"
+#include "train/eval_recorder.h"
 #include "train/evaluator.h"
 #include "train/lr_schedule.h"
 #include "train/train_options.h"
@@ -27,9 +28,6 @@ class RunLog;
 
 class Trainer {
  public:
-  /// The `layer` of the /sparsity row that sums up every pruned layer.
-  static constexpr int64_t kAllLayers = -1;
-
   /// `run_dir` receives checkpoints (checkpoint.pt); `store` and `log` belong to the run.
   Trainer(TransformerLM model, std::shared_ptr<const data::Dataset> data, TrainOptions train, EvalOptions eval,
           uint64_t seed, std::filesystem::path run_dir, results::RunStore& store, RunLog& log, std::string config_yaml);
@@ -48,7 +46,8 @@ class Trainer {
   /// for callbacks that watch or change the model (tests inject faults with it).
   void on_step_end(std::function<void(int64_t step)> hook) { step_end_hook_ = std::move(hook); }
 
-  /// One validation pass (also writes /eval and per-layer logit scales to the store).
+  /// One validation pass, written to the store (train/eval_recorder.h); a hybrid with
+  /// eval.skip_layers = nonstandard is also evaluated without its non-standard layers.
   EvalResult evaluate_and_record();
 
   int64_t step() const { return step_; }
@@ -60,20 +59,20 @@ class Trainer {
   static std::filesystem::path checkpoint_path(const std::filesystem::path& run_dir);
 
  private:
-  /// One optimizer step on the batch of `step_`; returns the loss []. A NaN/Inf loss or gradient
-  /// (one host sync per step) throws, or with on_nonfinite=skip leaves the weights as they were,
-  /// records the step in /nonfinite and sets `skipped`.
-  torch::Tensor train_step(double lr, torch::Tensor& grad_norm, bool& skipped);
+  struct StepResult {
+    torch::Tensor loss;       ///< [] cross-entropy (without the mixers' aux loss)
+    torch::Tensor grad_norm;  ///< [] global gradient norm before clipping
+    bool skipped = false;     ///< non-finite, update dropped (on_nonfinite=skip)
+  };
+  /// One optimizer step on the batch of `step_`. A NaN/Inf loss or gradient (one host sync per
+  /// step) throws, or with on_nonfinite=skip leaves the weights as they were and records the step
+  /// in /nonfinite.
+  StepResult train_step(double lr);
   /// Handles a non-finite step of batch `x` [B, T]: throws (stop, or too many skips) or records it.
   void on_nonfinite(const torch::Tensor& x, const torch::Tensor& objective);
   /// "; the last good checkpoint is <path> (step N)" or "; no checkpoint was written yet".
   std::string last_checkpoint_note() const;
   void save(const std::filesystem::path& path);
-  /// Rows of /sparsity (step, layer, dropped_fraction, mean_keep): one per pruned layer and one
-  /// for all of them together (layer = kAllLayers).
-  void record_sparsity(const EvalResult& r);
-  /// One /eval row (and /eval_slices rows for a task with slices) of `split`.
-  void record_eval(const std::string& split, const EvalResult& r);
 
   TransformerLM model_;
   std::shared_ptr<const data::Dataset> data_;
@@ -91,7 +90,7 @@ class Trainer {
   Precision precision_;
   torch::Device device_{torch::kCPU};
   data::EvalSet eval_set_;  // fixed validation windows or a task's test set
-  size_t eval_columns_ = 0;  // /eval columns of the run file: fewer for a resumed file from before some
+  EvalRecorder recorder_;
   int64_t step_ = 0;
   int64_t tokens_ = 0;
   int64_t skipped_steps_ = 0;              // on_nonfinite=skip: steps whose update was dropped

@@ -16,9 +16,12 @@ ft=$(ls -d ft/default/*/)
 grep -q "init     loaded .* tensors from ${base}checkpoint.pt; new: 6 (blocks.0.mixer.interaction" ft.txt \
   && ok "init_from: dense weights loaded, 6 interaction tensors new" || bad "init line: $(grep init ft.txt)"
 grep -q "trains   only the 6 new parameter tensors" ft.txt && ok "trainable=new" || bad "trainable line missing"
-grep -q "context pruned" ft.txt && ok "eval log shows the pruned share" || bad "no 'context pruned' line"
-h5check "$ft/run.h5" --status completed --rows sparsity=6 --expect "sparsity/layer[2]=-1" --expect "sparsity/step[5]=6" \
-  && ok "/sparsity: 2 layers + overall at 2 evals" || bad "/sparsity rows"
+grep -q "mixer stats (mean of layers): dropped_fraction .* mean_keep" ft.txt && ok "eval log shows the pruned share" \
+  || bad "no 'mixer stats' line"
+h5check "$ft/run.h5" --status completed --rows analysis/mixer_stats=12 --expect "analysis/mixer_stats/layer[2]=-1" \
+  --expect "analysis/mixer_stats/name[0]=dropped_fraction" --expect "analysis/mixer_stats/name[3]=mean_keep" \
+  --expect "analysis/mixer_stats/step[11]=6" \
+  && ok "/analysis/mixer_stats: 2 statistics x (2 layers + overall) at 2 evals" || bad "/analysis/mixer_stats rows"
 
 $attnlab analyze pruning "$ft" --text "Call me Ishmael. Some years ago, never mind how long" > map.txt 2>&1 \
   && grep -q "layer  1: .*% of context pruned" map.txt && ok "analyze pruning" || bad "analyze pruning: $(cat map.txt)"

@@ -19,7 +19,7 @@ except ImportError:
     print("skip: h5py is not installed for", sys.executable)
     sys.exit(77)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ROOT_ATTRIBUTES = {
     "attnlab_version": str, "schema_version": int, "status": str, "error": str, "config_yaml": str,
     "overrides": str, "git_sha": str, "torch_version": str, "threads": str, "started_at": str,

@@ -53,15 +53,22 @@ TEST_CASE("an HDF5 file without the schema attribute is not a run file", "[run_r
   CHECK_THROWS_MATCHES(RunReader(path), UserError, Catch::Message(path + ": not an attnlab run file (no 'schema_version' attribute)"));
 }
 
-TEST_CASE("a run file of another schema version is refused", "[run_reader]") {
+TEST_CASE("a run file of another schema version is refused; version 1 is still read and appended to", "[run_reader]") {
   test::TempDir dir;
   const std::string path = dir.file("run.h5");
   {
     RunStore store = RunStore::create(path, RunInfo{});
     store.set_attribute("schema_version", int64_t(3));
   }
-  CHECK_THROWS_MATCHES(RunReader(path), UserError, Catch::Message(path + ": schema version 3, this attnlab reads 1"));
+  CHECK_THROWS_MATCHES(RunReader(path), UserError, Catch::Message(path + ": schema version 3, this attnlab reads 1-2"));
   CHECK_THROWS_WITH(RunStore::open(path), Catch::Contains("schema version 3"));
+  const std::string old = dir.file("old.h5");
+  {
+    RunStore store = RunStore::create(old, RunInfo{});
+    store.set_attribute("schema_version", int64_t(1));
+  }
+  CHECK_NOTHROW(RunReader(old));
+  CHECK_NOTHROW(RunStore::open(old));
 }
 
 TEST_CASE("unknown tables and columns name the closest match", "[run_reader]") {

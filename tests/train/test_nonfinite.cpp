@@ -49,7 +49,7 @@ TrainOptions training(int64_t steps, const std::string& on_nonfinite) {
   o.log_every = 1;
   o.eval_every = 100;
   o.checkpoint_every = 2;
-  o.on_nonfinite = on_nonfinite;
+  o.on_nonfinite = on_nonfinite == "skip" ? NonfinitePolicy::Skip : NonfinitePolicy::Stop;
   o.max_skipped_steps = 1;
   return o;
 }

@@ -1,5 +1,5 @@
 // Warm starts (init_from): a dcp model starts from a dense softmax checkpoint, its new interaction
-// weights stay fresh, `trainable: new` trains only them, and the trainer logs /sparsity.
+// weights stay fresh, `trainable: new` trains only them, and the trainer logs dcp's statistics.
 #include <torch/torch.h>
 
 #include <fstream>
@@ -96,7 +96,7 @@ TEST_CASE("warm start refuses other data, other shapes and missing checkpoints",
   CHECK_THROWS_WITH(freeze_all_but_fresh(dense, everything), Catch::Contains("nothing would train"));
 }
 
-TEST_CASE("trainable new: only the interaction trains; the trainer logs /sparsity per layer and overall",
+TEST_CASE("trainable new: only the interaction trains; the trainer logs the mixer statistics per layer and overall",
           "[warm_start][sparsity]") {
   torch::set_num_threads(1);
   testing::TempDir dir;
@@ -125,14 +125,22 @@ TEST_CASE("trainable new: only the interaction trains; the trainer logs /sparsit
     CHECK(torch::equal(item.value(), before.at(item.key())) == !is_interaction(item.key()));
   }
   results::RunReader reader(dir.file("run.h5"));
-  REQUIRE(reader.has_table("/sparsity"));
-  const auto steps = reader.ints("/sparsity", "step");
-  const auto layers = reader.ints("/sparsity", "layer");
-  const auto dropped = reader.doubles("/sparsity", "dropped_fraction");
-  CHECK(steps == std::vector<int64_t>{2, 2, 2, 4, 4, 4});
-  CHECK(layers == std::vector<int64_t>{0, 1, Trainer::kAllLayers, 0, 1, Trainer::kAllLayers});
-  for (size_t i = 0; i < dropped.size(); ++i) CHECK((dropped[i] >= 0.0 && dropped[i] <= 1.0));
-  CHECK(dropped[2] == Approx((dropped[0] + dropped[1]) / 2));
+  REQUIRE(reader.has_table(results::kMixerStatsTable));
+  CHECK_FALSE(reader.has_table(results::kLegacySparsityTable));
+  const auto steps = reader.ints(results::kMixerStatsTable, "step");
+  const auto layers = reader.ints(results::kMixerStatsTable, "layer");
+  const auto names = reader.strings(results::kMixerStatsTable, "name");
+  const auto values = reader.doubles(results::kMixerStatsTable, "value");
+  const int64_t all = results::kAllLayers;
+  // per evaluation, per statistic (in name order): layer 0, layer 1, all layers
+  CHECK(steps == std::vector<int64_t>{2, 2, 2, 2, 2, 2, 4, 4, 4, 4, 4, 4});
+  CHECK(layers == std::vector<int64_t>{0, 1, all, 0, 1, all, 0, 1, all, 0, 1, all});
+  CHECK(names == std::vector<std::string>{"dropped_fraction", "dropped_fraction", "dropped_fraction", "mean_keep",
+                                          "mean_keep", "mean_keep", "dropped_fraction", "dropped_fraction",
+                                          "dropped_fraction", "mean_keep", "mean_keep", "mean_keep"});
+  for (size_t i = 0; i < values.size(); ++i) CHECK((values[i] >= 0.0 && values[i] <= 1.0));
+  CHECK(values[2] == Approx((values[0] + values[1]) / 2));
+  CHECK(values[5] == Approx((values[3] + values[4]) / 2));
 }
 
 TEST_CASE("evaluation reports the pruned share per layer: all with scores below the hard threshold, none above",
@@ -148,14 +156,26 @@ TEST_CASE("evaluation reports the pruned share per layer: all with scores below 
       layer.interaction()->q_int()->weight.zero_();  // s = β exactly; α_end = 8 drops s <= -1/7, keeps s >= 1/7
     }
     const EvalResult r = evaluate_windows(model, x, y, 3, 1.0);
-    REQUIRE(r.has_sparsity());
+    REQUIRE(r.mixer_stats.size() == 2);
+    const auto& dropped = r.mixer_stats.at("dropped_fraction");
+    const auto& keep = r.mixer_stats.at("mean_keep");
     for (int64_t l = 0; l < 2; ++l) {
-      CHECK(r.dropped_fraction[l] == (beta < 0 ? 1.0 : 0.0));
-      CHECK(r.mean_keep[l] == (beta < 0 ? 0.0 : 1.0));
+      CHECK(dropped[l] == (beta < 0 ? 1.0 : 0.0));
+      CHECK(keep[l] == (beta < 0 ? 0.0 : 1.0));
     }
   }
   TransformerLM dense = testing::tiny_model("softmax", 1);
   const EvalResult r = evaluate_windows(dense, x, y, 4, 1.0);
-  CHECK(!r.has_sparsity());
-  CHECK(std::isnan(r.dropped_fraction[0]));
+  CHECK(r.mixer_stats.empty());
+  // a layer that reports nothing is NaN: softmax in layer 0, dcp in layer 1
+  cfg::Node hybrid = cfg::Node::map();
+  hybrid["mixer"] = cfg::Node::scalar("softmax");
+  hybrid["layers"] = cfg::Node::scalar("even");
+  TransformerLM mixed = testing::tiny_model(testing::mixer_spec("dcp"), 1, 2, hybrid);
+  const EvalResult m = evaluate_windows(mixed, x, y, 4, 1.0);
+  REQUIRE(m.mixer_stats.count("dropped_fraction") == 1);
+  const auto& dropped = m.mixer_stats.at("dropped_fraction");
+  REQUIRE(dropped.size() == 2);
+  CHECK(std::isnan(dropped[0]));
+  CHECK((dropped[1] >= 0.0 && dropped[1] <= 1.0));
 }

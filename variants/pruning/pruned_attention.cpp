@@ -68,8 +68,8 @@ MixerOutput PrunedAttentionImpl::forward(const MixerInput& in) {
   if (is_training() && !in.cache) out.stats.aux_loss = sparsity_loss(log_keep, options_.lambda);
   if (in.need_stats && !in.cache) {
     SparsityTensors sparsity = sparsity_tensors(log_keep);
-    out.stats.dropped_fraction = sparsity.dropped_fraction;
-    out.stats.mean_keep = sparsity.mean_keep;
+    out.stats.scalars["dropped_fraction"] = sparsity.dropped_fraction;
+    out.stats.scalars["mean_keep"] = sparsity.mean_keep;
   }
   return out;
 }

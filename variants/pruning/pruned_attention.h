@@ -18,8 +18,9 @@
 /// Loss. In training mode (and without a cache) MixerStats::aux_loss = λ · mean of I over the
 /// causal entries (sparsity_loss); the Trainer adds it to the cross-entropy.
 ///
-/// Statistics. With MixerInput::need_stats (and no cache) MixerStats::dropped_fraction and
-/// mean_keep describe this call's log I (sparsity_tensors): the Trainer logs them to /sparsity.
+/// Statistics. With MixerInput::need_stats (and no cache) the scalars "dropped_fraction" and
+/// "mean_keep" describe this call's log I (sparsity_tensors): the Trainer logs them to
+/// /analysis/mixer_stats.
 ///
 /// Decoding (MixerInput::cache set). The cache's `state` holds, slot by slot with its keys,
 ///   state[0]: k_int of every cached token [B, S, r],
