@@ -15,7 +15,7 @@
 #include "core/error.h"
 #include "infer/cache_config.h"
 #include "infer/decoder.h"
-#include "infer/trained_run.h"
+#include "studies/trained_run.h"
 #include "run/run_job.h"
 
 namespace attnlab::bench {

@@ -10,6 +10,7 @@ void register_builtin_variants() {
     register_builtin_mixers();
     register_builtin_eviction_policies();
     register_builtin_tasks();
+    register_builtin_analyses();
   });
 }
 

@@ -3,7 +3,7 @@
 
 namespace attnlab {
 
-/// Fills the mixer, eviction-policy and task registries with the built-ins. Idempotent and
+/// Fills the mixer, eviction-policy, task and analysis registries with the built-ins. Idempotent and
 /// thread-safe (std::call_once); call it before building a model.
 void register_builtin_variants();
 
@@ -13,6 +13,10 @@ void register_builtin_mixers();
 /// The built-in eviction policies (variants/eviction/register_policies.cpp). Called once by
 /// register_builtin_variants().
 void register_builtin_eviction_policies();
+
+/// The built-in `attnlab analyze` analyses (variants/register_analyses.cpp). Called once by
+/// register_builtin_variants().
+void register_builtin_analyses();
 
 /// The built-in probe tasks (variants/tasks/register_tasks.cpp). Called once by register_builtin_variants().
 void register_builtin_tasks();

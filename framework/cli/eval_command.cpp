@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "infer/budget_study.h"
+#include "studies/budget_study.h"
 #include "run/launcher.h"
 
 namespace attnlab::cli {

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "infer/generate_text.h"
+#include "studies/generate_text.h"
 #include "run/launcher.h"
 
 namespace attnlab::cli {

@@ -3,8 +3,8 @@
 #include <cmath>
 
 #include "config/yaml_loader.h"
-#include "infer/budget_eval.h"
-#include "infer/persistence.h"
+#include "studies/budget_eval.h"
+#include "eviction/persistence.h"
 #include "infer_support.h"
 #include "support/catch.h"
 #include "support/tiny_model.h"

@@ -4,9 +4,9 @@
 
 #include "config/yaml_loader.h"
 #include "core/error.h"
-#include "infer/budget_study.h"
+#include "studies/budget_study.h"
 #include "infer/cache_config.h"
-#include "infer/trained_run.h"
+#include "studies/trained_run.h"
 #include "support/catch.h"
 #include "support/temp_dir.h"
 #include "support/tiny_model.h"

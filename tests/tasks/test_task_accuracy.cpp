@@ -8,7 +8,7 @@
 #include "support/tiny_model.h"
 #include "config/yaml_loader.h"
 #include "data/ar_hits.h"
-#include "infer/budget_eval.h"
+#include "studies/budget_eval.h"
 #include "infer/decoder.h"
 #include "task_test_util.h"
 #include "train/evaluator.h"

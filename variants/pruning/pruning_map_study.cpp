@@ -1,22 +1,28 @@
 #include "pruning/pruning_map_study.h"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <fstream>
+#include <iostream>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <ostream>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 #include "core/error.h"
-#include "infer/budget_study.h"
-#include "infer/result_appender.h"
-#include "infer/trained_run.h"
 #include "pruning/pruning_map.h"
 #include "results/run_reader.h"
+#include "run/launcher.h"
+#include "studies/budget_study.h"
+#include "studies/result_appender.h"
+#include "studies/trained_run.h"
 
 namespace attnlab {
 
@@ -120,6 +126,28 @@ int run_pruning_map_study(const PruningMapRequest& request, std::ostream& out) {
   }
   appender.flush();
   return 0;
+}
+
+void setup_pruning_map_command(CLI::App& command, int& exit_code) {
+  auto request = std::make_shared<PruningMapRequest>();
+  auto text_file = std::make_shared<std::string>();
+  request->config_dir = default_config_dir();
+  command.add_option("run_dir", request->run_dir, "a trained run directory with dcp layers")->required();
+  command.add_option("overrides", request->overrides, "device / threads overrides");
+  auto* text = command.add_option("--text", request->text, "the text to read (up to model.ctx tokens)");
+  command.add_option("--text-file", *text_file, "read the text from this file instead")->excludes(text);
+  command.add_option("--config-dir", request->config_dir, "Config folder")->group("");
+  command.callback([request, text_file, &exit_code] {
+    if (!text_file->empty()) {
+      std::ifstream in(*text_file, std::ios::binary);
+      if (!in) throw UserError("--text-file: cannot read " + *text_file);
+      std::ostringstream content;
+      content << in.rdbuf();
+      request->text = content.str();
+    }
+    exit_code = run_pruning_map_study(*request, std::cout);
+  });
+  command.footer("Example:\n  attnlab analyze pruning runs/dcp/<timestamp>/mixer.lambda=0.3 --text \"In the beginning ...\"");
 }
 
 }  // namespace attnlab

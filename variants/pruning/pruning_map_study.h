@@ -10,6 +10,10 @@
 #include <string>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace attnlab {
 
 struct PruningMapRequest {
@@ -21,6 +25,9 @@ struct PruningMapRequest {
 
 /// Returns the exit code (0). UserError for an empty text or a run without a `dcp` layer.
 int run_pruning_map_study(const PruningMapRequest& request, std::ostream& out);
+
+/// The arguments of `attnlab analyze pruning` (registered in variants/register_analyses.cpp).
+void setup_pruning_map_command(CLI::App& command, int& exit_code);
 
 /// "punctuation" (no letter or digit), "function word" (a common English closed-class word, after
 /// trimming spaces and lower-casing) or "other": the classes the console summary compares.

@@ -1,4 +1,4 @@
-#include "infer/budget_study.h"
+#include "studies/budget_study.h"
 
 #include <fmt/format.h>
 
@@ -13,11 +13,11 @@
 #include "config/sweep.h"
 #include "config/yaml_loader.h"
 #include "core/error.h"
-#include "infer/budget_eval.h"
+#include "studies/budget_eval.h"
 #include "infer/cache_config.h"
 #include "infer/decoder.h"
-#include "infer/result_appender.h"
-#include "infer/trained_run.h"
+#include "studies/result_appender.h"
+#include "studies/trained_run.h"
 
 namespace attnlab {
 

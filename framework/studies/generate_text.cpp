@@ -1,12 +1,12 @@
-#include "infer/generate_text.h"
+#include "studies/generate_text.h"
 
 #include <fmt/format.h>
 
 #include <ostream>
 
 #include "core/error.h"
-#include "infer/budget_study.h"
-#include "infer/trained_run.h"
+#include "studies/budget_study.h"
+#include "studies/trained_run.h"
 
 namespace attnlab {
 

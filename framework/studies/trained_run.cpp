@@ -1,4 +1,4 @@
-#include "infer/trained_run.h"
+#include "studies/trained_run.h"
 
 #include "config/yaml_loader.h"
 #include "core/error.h"

@@ -1,4 +1,4 @@
-#include "infer/budget_eval.h"
+#include "studies/budget_eval.h"
 
 #include <chrono>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "infer/result_appender.h"
+#include "studies/result_appender.h"
 
 #include "core/error.h"
 #include "results/run_reader.h"

@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace attnlab {
 
 struct PersistenceRequest {
@@ -18,5 +22,8 @@ struct PersistenceRequest {
 
 /// Returns the exit code (0). Layers without attention weights get no row (a note is printed).
 int run_persistence_study(const PersistenceRequest& request, std::ostream& out);
+
+/// The arguments of `attnlab analyze persistence` (registered in variants/register_analyses.cpp).
+void setup_persistence_command(CLI::App& command, int& exit_code);
 
 }  // namespace attnlab

@@ -1,14 +1,18 @@
-#include "infer/persistence_study.h"
+#include "eviction/persistence_study.h"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cmath>
+#include <iostream>
+#include <memory>
 #include <ostream>
 
-#include "infer/budget_study.h"
-#include "infer/persistence.h"
-#include "infer/result_appender.h"
-#include "infer/trained_run.h"
+#include "eviction/persistence.h"
+#include "run/launcher.h"
+#include "studies/budget_study.h"
+#include "studies/result_appender.h"
+#include "studies/trained_run.h"
 
 namespace attnlab {
 
@@ -38,6 +42,16 @@ int run_persistence_study(const PersistenceRequest& request, std::ostream& out) 
   }
   appender.flush();
   return 0;
+}
+
+void setup_persistence_command(CLI::App& command, int& exit_code) {
+  auto request = std::make_shared<PersistenceRequest>();
+  request->config_dir = default_config_dir();
+  command.add_option("run_dir", request->run_dir, "a trained run directory")->required();
+  command.add_option("overrides", request->overrides, "eval.* / device / threads overrides");
+  command.add_option("--max-windows", request->max_windows, "validation windows (default: the run's eval.max_windows)");
+  command.add_option("--config-dir", request->config_dir, "Config folder")->group("");
+  command.callback([request, &exit_code] { exit_code = run_persistence_study(*request, std::cout); });
 }
 
 }  // namespace attnlab

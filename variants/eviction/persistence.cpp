@@ -1,4 +1,4 @@
-#include "infer/persistence.h"
+#include "eviction/persistence.h"
 
 #include <limits>
 #include <stdexcept>
