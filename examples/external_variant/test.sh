@@ -19,9 +19,12 @@ if grep -q "$source/framework\|$build" "$work/build/build.ninja"; then
 fi
 step "numerical test of the decay mixer"
 "$work/build/test_decay_mixer"
+step "numerical test of the knorm policy"
+"$work/build/test_knorm_policy"
 cd "$work/build"
 step "the project's attnlab lists its mixer"
 ./attnlab list mixers | grep -E "^ *decay " || { echo "FAIL: decay not listed"; ./attnlab list mixers; exit 1; }
+./attnlab list policies | grep -E "^ *knorm " || { echo "FAIL: knorm not listed"; ./attnlab list policies; exit 1; }
 step "a 2-job sweep: mixer=softmax,decay on a slice of Moby Dick"
 head -c 60000 "$source/data/moby_dick/moby_dick.txt" > small.txt
 ./attnlab run -m mixer=softmax,decay data.path=small.txt model.n_layers=2 model.d_model=32 model.n_heads=2 model.ctx=32 \
@@ -29,8 +32,21 @@ head -c 60000 "$source/data/moby_dick/moby_dick.txt" > small.txt
   threads=1 out_dir=runs > sweep.txt 2>&1 || { tail -20 sweep.txt; exit 1; }
 sweep=$(ls -d runs/default/*/)
 grep -c "status: completed" "$sweep/index.yaml" | grep -qx 2 || { echo "FAIL: index: $(cat "$sweep/index.yaml")"; exit 1; }
+step "the softmax run evaluated under the knorm policy at ratio 2"
+./attnlab eval "$sweep/mixer=softmax" cache=knorm cache.ratio=2 > eval.txt 2>&1 || { tail -20 eval.txt; exit 1; }
+/usr/bin/python3 - "$sweep/mixer=softmax/run.h5" <<'PY' || { cat eval.txt; exit 1; }
+import sys
+try:
+    import h5py
+except ImportError:
+    print("h5py missing: /eval_budget not inspected"); sys.exit(0)
+f = h5py.File(sys.argv[1], "r")
+policy = [p.decode() if isinstance(p, bytes) else p for p in f["eval_budget/policy"][:]]
+assert policy[-1] == "knorm", policy
+print("/eval_budget row:", policy[-1], "ratio", f["eval_budget/ratio"][-1], "ppl", f["eval_budget/ppl"][-1])
+PY
 step "the report shows both"
 ./attnlab report "$sweep" --out report > report.txt 2>&1 || { cat report.txt; exit 1; }
 grep -E "mixer=decay|decay" report/report.md | head -3
 grep -q "decay" report/report.md && grep -q "softmax" report/report.md || { echo "FAIL: report.md:"; cat report/report.md; exit 1; }
-echo "external variant: built against the installed attnlab, tested, trained and reported"
+echo "external variant: a mixer and an eviction policy built against the installed attnlab, tested, trained, evaluated and reported"
