@@ -45,7 +45,7 @@ class RunStore {
   ~RunStore();
 
   /// Defines a table, a group with one extendable 1-D dataset per column, e.g. "/eval_budget",
-  /// "/sparsity", "/analysis/persistence" (parent groups are created). A no-op when the table exists
+  /// "/analysis/mixer_stats", "/analysis/persistence" (parent groups are created). A no-op when the table exists
   /// with the same columns; std::invalid_argument when it exists with other columns.
   void define_table(const std::string& group_path, const std::vector<Column>& columns);
   /// Buffers one row; values in column order. An int64 is accepted for a float64 column; any other
