@@ -8,5 +8,5 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 "$writer" "$dir/run.h5" 10 "$dir/progress.txt" 95
 "$python" "$check" "$dir/run.h5" --status completed --rows train=95 --rows eval=9 --synthetic 95 \
-  --expect seed=7 --expect schema_version=1 --expect train/step[-1]=94 --expect train/loss[3]=2.5 \
+  --expect seed=7 --expect schema_version=2 --expect train/step[-1]=94 --expect train/loss[3]=2.5 \
   --expect eval/split[0]=val --expect eval/ppl[-1]=90 --expect eval/bpc[0]=0.2
