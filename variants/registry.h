@@ -3,9 +3,13 @@
 
 namespace attnlab {
 
-/// Fills the mixer, eviction-policy, task and analysis registries with the built-ins. Idempotent and
+/// Fills the Q/K source, mixer, eviction-policy, task and analysis registries with the built-ins. Idempotent and
 /// thread-safe (std::call_once); call it before building a model.
 void register_builtin_variants();
+
+/// The built-in Q/K sources (variants/qk_sources/register_qk_sources.cpp). Called once by
+/// register_builtin_variants(), before the mixers (whose descriptions list them).
+void register_builtin_qk_sources();
 
 /// The built-in mixers (variants/mixers/register_mixers.cpp). Called once by register_builtin_variants().
 void register_builtin_mixers();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI test of the external project: install attnlab from its build tree into a temporary prefix,
 # build this project against the installed package only, check the mixer numerically, then train
-# it next to softmax in a 2-job sweep with the project's own `attnlab` and find it in the report.
+# them next to softmax in a 3-job sweep with the project's own `attnlab` and find it in the report.
 # usage: test.sh <attnlab build dir> <attnlab source dir>
 set -euo pipefail
 build=$(realpath "$1") source=$(realpath "$2")
@@ -21,17 +21,20 @@ step "numerical test of the decay mixer"
 "$work/build/test_decay_mixer"
 step "numerical test of the knorm policy"
 "$work/build/test_knorm_policy"
+step "numerical test of the sinusoid Q/K source"
+"$work/build/test_sinusoid_qk"
 cd "$work/build"
 step "the project's attnlab lists its mixer"
 ./attnlab list mixers | grep -E "^ *decay " || { echo "FAIL: decay not listed"; ./attnlab list mixers; exit 1; }
 ./attnlab list policies | grep -E "^ *knorm " || { echo "FAIL: knorm not listed"; ./attnlab list policies; exit 1; }
-step "a 2-job sweep: mixer=softmax,decay on a slice of Moby Dick"
+./attnlab list qk_sources | grep -E "^ *sinusoid " || { echo "FAIL: sinusoid not listed"; ./attnlab list qk_sources; exit 1; }
+step "a 3-job sweep: mixer=softmax,decay,sinusoid_qk on a slice of Moby Dick"
 head -c 60000 "$source/data/moby_dick/moby_dick.txt" > small.txt
-./attnlab run -m mixer=softmax,decay data.path=small.txt model.n_layers=2 model.d_model=32 model.n_heads=2 model.ctx=32 \
+./attnlab run -m mixer=softmax,decay,sinusoid_qk data.path=small.txt model.n_layers=2 model.d_model=32 model.n_heads=2 model.ctx=32 \
   train.steps=30 train.batch_size=4 train.warmup_steps=2 train.eval_every=15 eval.max_windows=4 eval.batch_size=4 \
   threads=1 out_dir=runs > sweep.txt 2>&1 || { tail -20 sweep.txt; exit 1; }
 sweep=$(ls -d runs/default/*/)
-grep -c "status: completed" "$sweep/index.yaml" | grep -qx 2 || { echo "FAIL: index: $(cat "$sweep/index.yaml")"; exit 1; }
+grep -c "status: completed" "$sweep/index.yaml" | grep -qx 3 || { echo "FAIL: index: $(cat "$sweep/index.yaml")"; exit 1; }
 step "the softmax run evaluated under the knorm policy at ratio 2"
 ./attnlab eval "$sweep/mixer=softmax" cache=knorm cache.ratio=2 > eval.txt 2>&1 || { tail -20 eval.txt; exit 1; }
 /usr/bin/python3 - "$sweep/mixer=softmax/run.h5" <<'PY' || { cat eval.txt; exit 1; }
@@ -48,5 +51,5 @@ PY
 step "the report shows both"
 ./attnlab report "$sweep" --out report > report.txt 2>&1 || { cat report.txt; exit 1; }
 grep -E "mixer=decay|decay" report/report.md | head -3
-grep -q "decay" report/report.md && grep -q "softmax" report/report.md || { echo "FAIL: report.md:"; cat report/report.md; exit 1; }
-echo "external variant: a mixer and an eviction policy built against the installed attnlab, tested, trained, evaluated and reported"
+grep -q "decay" report/report.md && grep -q "sinusoid_qk" report/report.md && grep -q "softmax" report/report.md || { echo "FAIL: report.md:"; cat report/report.md; exit 1; }
+echo "external variant: a mixer, a Q/K source and an eviction policy built against the installed attnlab, tested, trained, evaluated and reported"

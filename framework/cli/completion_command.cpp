@@ -23,7 +23,7 @@ _attnlab() {
     COMPREPLY=($(compgen -W "run train list report eval generate analyze completion --help" -- "$cur")); return
   fi
   case "$command" in
-    list) COMPREPLY=($(compgen -W "mixers policies tasks configs" -- "$cur")); return ;;
+    list) COMPREPLY=($(compgen -W "mixers qk_sources policies tasks configs" -- "$cur")); return ;;
     completion) COMPREPLY=($(compgen -W "bash" -- "$cur")); return ;;
   esac
   if [[ "$cur" == -* ]]; then

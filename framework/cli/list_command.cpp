@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "data/task.h"
 #include "infer/eviction_policy.h"
+#include "model/qk_source.h"
 #include "model/token_mixer.h"
 #include "run/launcher.h"
 
@@ -16,23 +17,18 @@ namespace attnlab::cli {
 
 namespace {
 
-void list_mixers() {
-  for (const auto& name : mixer_registry().names()) {
-    std::cout << fmt::format("{:<16} {}", name, mixer_registry().description(name)) << '\n';
-  }
+template <typename Registry>
+void print(const Registry& registry) {
+  for (const auto& name : registry.names()) std::cout << fmt::format("{:<18} {}", name, registry.description(name)) << '\n';
 }
 
-void list_policies() {
-  for (const auto& name : policy_registry().names()) {
-    std::cout << fmt::format("{:<16} {}", name, policy_registry().description(name)) << '\n';
-  }
+void list_mixers() { print(mixer_registry()); }
+void list_qk_sources() {
+  std::cout << fmt::format("{:<18} {}", kCurrentQKSource, "the layer's own input (the default)") << '\n';
+  print(qk_source_registry());
 }
-
-void list_tasks() {
-  for (const auto& name : data::task_registry().names()) {
-    std::cout << fmt::format("{:<18} {}", name, data::task_registry().description(name)) << '\n';
-  }
-}
+void list_policies() { print(policy_registry()); }
+void list_tasks() { print(data::task_registry()); }
 
 void list_configs() {
   namespace fs = std::filesystem;
@@ -53,12 +49,12 @@ void list_configs() {
 }  // namespace
 
 void add_list_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("list", "List registered mixers, eviction policies, probe tasks or config options");
+  auto* cmd = app.add_subcommand("list", "List registered mixers, Q/K sources, eviction policies, probe tasks or config options");
   auto what = std::make_shared<std::string>();
-  const std::map<std::string, void (*)()> listers = {{"mixers", list_mixers}, {"policies", list_policies}, {"tasks", list_tasks}, {"configs", list_configs}};
-  cmd->add_option("what", *what, "mixers | policies | tasks | configs")
+  const std::map<std::string, void (*)()> listers = {{"mixers", list_mixers}, {"qk_sources", list_qk_sources}, {"policies", list_policies}, {"tasks", list_tasks}, {"configs", list_configs}};
+  cmd->add_option("what", *what, "mixers | qk_sources | policies | tasks | configs")
       ->required()
-      ->check(CLI::IsMember({"mixers", "policies", "tasks", "configs"}));
+      ->check(CLI::IsMember({"mixers", "qk_sources", "policies", "tasks", "configs"}));
   cmd->callback([what, listers, &exit_code] {
     listers.at(*what)();
     exit_code = 0;

@@ -6,6 +6,7 @@
 
 #include "config/map_reader.h"
 #include "core/error.h"
+#include "model/qk_source.h"
 
 namespace attnlab {
 
@@ -158,7 +159,7 @@ std::string LayerPlan::summary() const {
     const cfg::Node* form = layers_[i].mixer.find("form");
     if (form && form->is_scalar()) details.push_back(form->text());
     const cfg::Node* qk = layers_[i].mixer.find("qk_source");
-    if (qk && qk->is_scalar() && qk->text() != "current") details.push_back("qk=" + qk->text());
+    if (qk && qk->is_scalar() && qk->text() != kCurrentQKSource) details.push_back("qk=" + qk->text());
     if (!details.empty()) out += "(" + join(details) + ")";
   }
   return out;

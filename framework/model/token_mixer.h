@@ -60,8 +60,8 @@ class TokenMixerImpl : public torch::nn::Module {
  public:
   virtual MixerOutput forward(const MixerInput& in) = 0;
   virtual MixerTraits traits() const = 0;
-  /// Where this mixer wants `MixerInput::qk` from; the model builds it (default: the layer's own input).
-  virtual QKSourceSpec qk_source() const { return {}; }
+  /// Where this mixer wants `MixerInput::qk` from; the model builds it (default null: the layer's own input).
+  virtual QKSourcePtr qk_source() const { return nullptr; }
 };
 
 /// Shapes and position of the layer a mixer is built for.

@@ -1,7 +1,5 @@
 #include "model/transformer_lm.h"
 
-#include <ATen/CPUGeneratorImpl.h>
-
 #include <cmath>
 #include <map>
 
@@ -37,41 +35,41 @@ TransformerLMImpl::TransformerLMImpl(const ModelOptions& options, const LayerPla
 }
 
 void TransformerLMImpl::init_qk_streams() {
-  const QKSourceSpec* random = nullptr;
   for (size_t i = 0; i < qk_sources_.size(); ++i) {
-    const QKSourceSpec& spec = qk_sources_[i];
-    if (spec.kind != QKSource::random_stream) continue;
-    if (random && (random->stream_std != spec.stream_std || random->stream_seed != spec.stream_seed)) {
-      throw UserError("layers ask for different random qk streams (stream_std/stream_seed differ at layer " +
-                      std::to_string(i) + "); the model holds one random stream");
+    const QKSourcePtr& source = qk_sources_[i];
+    if (!source || !source->is_stream()) continue;
+    auto [it, fresh] = streams_.emplace(source->name(), source);
+    if (!fresh) {
+      if (it->second->stream_identity() != source->stream_identity()) {
+        throw UserError("layers ask for different " + source->name() + " qk streams (" +
+                        it->second->stream_identity() + " vs " + source->stream_identity() + " at layer " +
+                        std::to_string(i) + "); the model holds one stream per source");
+      }
+      qk_sources_[i] = it->second;  // one stream: every layer reads the owner's buffers
+      continue;
     }
-    random = &spec;
-  }
-  if (random) {
-    auto generator = at::make_generator<at::CPUGeneratorImpl>(random->stream_seed);
-    auto noise = torch::randn({1, options_.ctx, options_.d_model}, generator, torch::kFloat32);  // [1, ctx, C]
-    random_stream_ = register_buffer("qk_random_stream", noise * random->stream_std);
-  }
-  if (wants_fixed_stream()) {
-    fixed_stream_ = register_buffer("qk_fixed_stream", torch::full({options_.ctx}, -1, torch::kInt64));  // [ctx]
+    for (auto& [name, buffer] : source->make_buffers({options_.ctx, options_.d_model, options_.vocab_size})) {
+      register_buffer("qk_" + name, buffer);
+    }
   }
 }
 
-bool TransformerLMImpl::wants_fixed_stream() const {
-  for (const auto& spec : qk_sources_) {
-    if (spec.kind == QKSource::fixed_stream) return true;
+bool TransformerLMImpl::wants_train_prefix() const {
+  for (const auto& [name, source] : streams_) {
+    if (source->wants_train_prefix()) return true;
   }
   return false;
 }
 
-void TransformerLMImpl::set_fixed_stream(const torch::Tensor& tokens) {
-  TORCH_CHECK(fixed_stream_.defined(), "set_fixed_stream: no layer of this model uses the fixed_stream qk source");
-  TORCH_CHECK(tokens.dim() == 1 && tokens.size(0) == options_.ctx, "set_fixed_stream: expected [", options_.ctx,
+void TransformerLMImpl::set_train_prefix(const torch::Tensor& tokens) {
+  TORCH_CHECK(wants_train_prefix(), "set_train_prefix: no qk stream of this model reads the training data");
+  TORCH_CHECK(tokens.dim() == 1 && tokens.size(0) == options_.ctx, "set_train_prefix: expected [", options_.ctx,
               "] token ids, got ", tokens.sizes());
   TORCH_CHECK(tokens.min().item<int64_t>() >= 0 && tokens.max().item<int64_t>() < options_.vocab_size,
-              "set_fixed_stream: token ids must lie in [0, ", options_.vocab_size, ")");
-  torch::NoGradGuard no_grad;
-  fixed_stream_.copy_(tokens);
+              "set_train_prefix: token ids must lie in [0, ", options_.vocab_size, ")");
+  for (const auto& [name, source] : streams_) {
+    if (source->wants_train_prefix()) source->set_train_prefix(tokens);
+  }
 }
 
 void TransformerLMImpl::init_weights() {
@@ -96,40 +94,32 @@ std::vector<torch::Tensor> TransformerLMImpl::qk_from_embedding(const torch::Ten
                                                                 const ForwardOptions& fwd) {
   const int64_t T = embedded.size(1);
   std::vector<torch::Tensor> qk(blocks_.size());
-  std::map<QKSource, std::vector<torch::Tensor>> streams;  // per stream: hidden state entering each layer
+  std::map<std::string, std::vector<torch::Tensor>> states;  // per stream: hidden state entering each layer
   size_t last_stream_layer = 0;
   for (size_t i = 0; i < blocks_.size(); ++i) {
-    if (qk_sources_[i].is_stream() && !skipped(fwd, i)) last_stream_layer = i;
+    if (qk_sources_[i] && qk_sources_[i]->is_stream() && !skipped(fwd, i)) last_stream_layer = i;
   }
   for (size_t i = 0; i < blocks_.size(); ++i) {
-    const QKSource source = qk_sources_[i].kind;
-    if (skipped(fwd, i) || source == QKSource::current) continue;
-    if (source == QKSource::static_emb) {
-      qk[i] = embedded;  // [B, T, C]
+    const QKSourcePtr& source = qk_sources_[i];
+    if (skipped(fwd, i) || !source) continue;
+    if (!source->is_stream()) {
+      qk[i] = source->from_input(embedded);  // [B, T, C]
       continue;
     }
-    auto& states = streams[source];
-    if (states.empty()) states = run_stream(source, fwd.pos0 + T, fwd, last_stream_layer);
-    qk[i] = states[i].narrow(1, fwd.pos0, T);  // [1, T, C]
+    auto& stream = states[source->name()];
+    if (stream.empty()) stream = run_stream(*source, fwd.pos0 + T, fwd, last_stream_layer);
+    qk[i] = stream[i].narrow(1, fwd.pos0, T);  // [1, T, C]
   }
   return qk;
 }
 
-std::vector<torch::Tensor> TransformerLMImpl::run_stream(QKSource source, int64_t length, const ForwardOptions& fwd,
-                                                         size_t last_layer) {
+std::vector<torch::Tensor> TransformerLMImpl::run_stream(const QKSource& source, int64_t length,
+                                                         const ForwardOptions& fwd, size_t last_layer) {
   if (length > options_.ctx) {
-    throw UserError("qk_source " + qk_source_name(source) + " covers positions [0, " + std::to_string(options_.ctx) +
+    throw UserError("qk_source " + source.name() + " covers positions [0, " + std::to_string(options_.ctx) +
                     ") (model.ctx); position " + std::to_string(length - 1) + " was asked for");
   }
-  torch::Tensor h;  // [1, length, C]
-  if (source == QKSource::random_stream) {
-    h = random_stream_.narrow(1, 0, length);
-  } else {
-    if (fixed_stream_.min().item<double>() < 0) {
-      throw UserError("qk_source fixed_stream: the model's fixed sequence was never set (set_fixed_stream)");
-    }
-    h = tok_emb_(fixed_stream_.narrow(0, 0, length).to(torch::kInt64)).unsqueeze(0);
-  }
+  torch::Tensor h = source.stream_input(length, *tok_emb_);  // [1, length, C]
   std::vector<torch::Tensor> states(last_layer + 1);
   for (size_t i = 0; i <= last_layer; ++i) {
     states[i] = h;

@@ -7,6 +7,8 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
+#include <map>
+#include <string>
 #include <vector>
 
 #include "model/block.h"
@@ -40,16 +42,17 @@ class TransformerLMImpl : public torch::nn::Module {
   LMOutput forward(const torch::Tensor& tokens, const ForwardOptions& fwd = {});
 
   /// The `MixerInput::qk` each layer receives for `tokens` (before the block's norm): undefined for
-  /// layers with the current source, tok_emb(tokens) [B, T, C] for static_emb, and positions
-  /// pos0 .. pos0+T-1 of a stream's hidden state at that layer [1, T, C] for random/fixed streams.
-  /// A stream is computed (on its first pos0 + T positions, which must fit in ctx) only when a layer needs it.
+  /// layers with the current source, the source's from_input(tok_emb(tokens)) [B, T, C] for per-input
+  /// sources, and positions pos0 .. pos0+T-1 of a stream's hidden state at that layer [1, T, C] for
+  /// streams. A stream is computed (on its first pos0 + T positions, which must fit in ctx) only when
+  /// a layer needs it.
   std::vector<torch::Tensor> layer_qk(const torch::Tensor& tokens, const ForwardOptions& fwd = {});
 
-  /// True when some layer takes Q/K from the fixed-sequence stream (FixedSeqQK): set_fixed_stream() must be
-  /// called before the first forward (the runner does it with the first ctx tokens of the training split).
-  bool wants_fixed_stream() const;
-  /// tokens: [ctx] int64, ids < vocab_size. Kept in the buffer `qk_fixed_stream`, so checkpoints carry it.
-  void set_fixed_stream(const torch::Tensor& tokens);
+  /// True when some layer's Q/K stream is built from the training data (FixedSeqQK): set_train_prefix()
+  /// must be called before the first forward (the runner does it with the first ctx training tokens).
+  bool wants_train_prefix() const;
+  /// tokens: [ctx] int64, ids < vocab_size; handed to every stream that wants them.
+  void set_train_prefix(const torch::Tensor& tokens);
 
   const ModelOptions& options() const { return options_; }
   const LayerPlan& plan() const { return plan_; }
@@ -64,14 +67,14 @@ class TransformerLMImpl : public torch::nn::Module {
   void init_qk_streams();
   std::vector<torch::Tensor> qk_from_embedding(const torch::Tensor& embedded, const ForwardOptions& fwd);
   /// Hidden states [1, length, C] entering each layer up to `last_layer` of the stream `source`.
-  std::vector<torch::Tensor> run_stream(QKSource source, int64_t length, const ForwardOptions& fwd, size_t last_layer);
+  std::vector<torch::Tensor> run_stream(const QKSource& source, int64_t length, const ForwardOptions& fwd,
+                                        size_t last_layer);
 
   ModelOptions options_;
   LayerPlan plan_;
-  std::vector<QKSourceSpec> qk_sources_;   // per layer, from its mixer
+  std::vector<QKSourcePtr> qk_sources_;    // per layer, from its mixer (null: current)
+  std::map<std::string, QKSourcePtr> streams_;  // by name: the source that owns each stream's buffers
   torch::nn::Embedding tok_emb_{nullptr};  // [V, C]
-  torch::Tensor random_stream_;            // [1, ctx, C] buffer, only when a layer uses random_stream
-  torch::Tensor fixed_stream_;             // [ctx] token ids (-1 until set) buffer, only when a layer uses fixed_stream
   std::vector<Block> blocks_;
   torch::nn::ModuleList block_list_{nullptr};
   RMSNorm final_norm_{nullptr};

@@ -82,10 +82,10 @@ Prepared prepare(const RunConfig& config, bool resuming) {
                                 config.model.ctx, p.dataset->fixed_seq_len()));
   }
   p.model = build_model(config, p.dataset->vocab_size(), p.device);
-  if (p.model->wants_fixed_stream()) {
-    // FixedSeqQK: the Q/K stream is the first ctx tokens of the training data.
+  if (p.model->wants_train_prefix()) {
+    // e.g. FixedSeqQK: the Q/K stream is the first ctx tokens of the training data.
     const std::vector<int64_t> first = p.dataset->train_prefix(config.model.ctx);
-    p.model->set_fixed_stream(torch::tensor(first, torch::kInt64).to(torch::Device(p.device)));
+    p.model->set_train_prefix(torch::tensor(first, torch::kInt64).to(torch::Device(p.device)));
   }
   const bool freeze = config.train.trainable == "new";
   if (!config.init_from.empty() && (!resuming || freeze)) {

@@ -30,7 +30,7 @@ inline TransformerLM tiny_model(const cfg::Node& spec, uint64_t seed = 0, int64_
   options.ctx = 32;
   options.vocab_size = 50;
   TransformerLM model(options, LayerPlan::from_config(spec, hybrid, n_layers));
-  if (model->wants_fixed_stream()) model->set_fixed_stream(torch::arange(options.ctx, torch::kInt64) * 7 % 50);
+  if (model->wants_train_prefix()) model->set_train_prefix(torch::arange(options.ctx, torch::kInt64) * 7 % 50);
   return model;
 }
 

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "mixers/attention.h"
 #include "model/layer_plan.h"
+#include "qk_sources/random_stream_qk.h"
 #include "registry.h"
 #include "support/catch.h"
 
@@ -50,7 +51,9 @@ TEST_CASE("mixer options are read strictly, with file:line errors", "[mixer_conf
   CHECK(error_of("{name: linear, eps: 0}").find("mixer.eps: must be > 0") != std::string::npos);
   CHECK(error_of("{name: relu, normalize: abs_sum}").find("mixer.normalize") != std::string::npos);
   CHECK(error_of("{name: softmax, qk_source: random}").find("mixer.qk_source") != std::string::npos);
-  CHECK(error_of("{name: softmax, stream_std: 0.1}").find("only used with qk_source: random_stream") !=
+  // a source's options belong to it: stream_std without random_stream is an unknown key
+  CHECK(error_of("{name: softmax, stream_std: 0.1}").find("unknown key 'mixer.stream_std'") != std::string::npos);
+  CHECK(error_of("{name: softmax, qk_source: static_emb, stream_seed: 1}").find("unknown key 'mixer.stream_seed'") !=
         std::string::npos);
   CHECK(error_of("{name: softmax, qk_source: random_stream, stream_std: -1}").find("must be > 0") !=
         std::string::npos);
@@ -89,9 +92,15 @@ TEST_CASE("mixer traits tell what each variant does", "[mixer_config]") {
     CHECK(t.recurrent_state == c.recurrent);
     CHECK(t.is_standard == c.standard);
   }
-  CHECK(build("{name: softmax, qk_source: random_stream, stream_std: 0.3, stream_seed: 5}")->qk_source().stream_seed == 5);
-  CHECK(build("{name: softmax, qk_source: random_stream, stream_std: 0.3}")->qk_source().stream_std == 0.3);
-  CHECK(build("name: uniform")->qk_source().kind == QKSource::current);
+  auto random = [&](const std::string& yaml) {
+    auto source = std::dynamic_pointer_cast<RandomStreamQK>(build(yaml)->qk_source());
+    REQUIRE(source);
+    return source;
+  };
+  CHECK(random("{name: softmax, qk_source: random_stream, stream_std: 0.3, stream_seed: 5}")->stream_seed() == 5);
+  CHECK(random("{name: softmax, qk_source: random_stream, stream_std: 0.3}")->stream_std() == 0.3);
+  CHECK(build("name: uniform")->qk_source() == nullptr);
+  CHECK(build("{name: softmax, qk_source: current}")->qk_source() == nullptr);
 }
 
 TEST_CASE("the softmax parameters keep their names", "[mixer_config]") {

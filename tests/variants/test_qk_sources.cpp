@@ -102,7 +102,7 @@ TEST_CASE("the random stream is fixed by its seed, not by the model seed", "[qk_
   CHECK(!torch::equal(stream_of(seeded, 0), stream_of("{name: softmax, qk_source: random_stream}", 0)));
   // only models that use a stream hold one
   CHECK(testing::tiny_model("softmax", 0, 2)->named_buffers().size() == 0);
-  CHECK(!testing::tiny_model("softmax", 0, 2)->wants_fixed_stream());
+  CHECK(!testing::tiny_model("softmax", 0, 2)->wants_train_prefix());
 }
 
 TEST_CASE("stream qk sources are computed only for the layers and positions asked", "[qk_source]") {
@@ -132,13 +132,13 @@ TEST_CASE("the fixed stream must be set, and is saved and loaded with the model"
   const cfg::Node mixer = spec("{name: softmax, qk_source: fixed_stream}");
   torch::manual_seed(0);
   TransformerLM model(options, LayerPlan::uniform(mixer, 2));
-  CHECK(model->wants_fixed_stream());
+  CHECK(model->wants_train_prefix());
   auto tokens = torch::randint(0, 50, {1, 8}, torch::kInt64);
   CHECK_THROWS_WITH(model->forward(tokens), Catch::Contains("never set"));
-  CHECK_THROWS(model->set_fixed_stream(torch::zeros({31}, torch::kInt64)));
-  CHECK_THROWS(model->set_fixed_stream(torch::full({32}, 50, torch::kInt64)));
+  CHECK_THROWS(model->set_train_prefix(torch::zeros({31}, torch::kInt64)));
+  CHECK_THROWS(model->set_train_prefix(torch::full({32}, 50, torch::kInt64)));
   auto stream = torch::randint(0, 50, {32}, torch::kInt64);
-  model->set_fixed_stream(stream);
+  model->set_train_prefix(stream);
   CHECK(torch::equal(model->named_buffers()["qk_fixed_stream"], stream));
 
   testing::TempDir dir;
@@ -152,7 +152,7 @@ TEST_CASE("the fixed stream must be set, and is saved and loaded with the model"
   CHECK(torch::equal(loaded->forward(tokens).logits, model->forward(tokens).logits));
 
   // another stream gives other logits, so the buffer is really what the model reads
-  loaded->set_fixed_stream((stream + 1) % 50);
+  loaded->set_train_prefix((stream + 1) % 50);
   CHECK(!torch::allclose(loaded->forward(tokens).logits, model->forward(tokens).logits));
 }
 
@@ -161,7 +161,7 @@ TEST_CASE("layers must agree on one random stream", "[qk_source]") {
   hybrid["mixer"] = spec("{name: taylor, qk_source: random_stream, stream_seed: 2}");
   hybrid["layers"] = cfg::Node::scalar("odd");
   CHECK_THROWS_WITH(testing::tiny_model(spec("{name: softmax, qk_source: random_stream}"), 0, 4, hybrid),
-                    Catch::Contains("different random qk streams"));
+                    Catch::Contains("different random_stream qk streams"));
   hybrid["mixer"] = spec("{name: taylor, qk_source: random_stream}");
   CHECK_NOTHROW(testing::tiny_model(spec("{name: softmax, qk_source: random_stream}"), 0, 4, hybrid));
 }

@@ -3,7 +3,6 @@
 #include "core/error.h"
 #include "infer/layer_cache.h"
 #include "model/projection.h"
-#include "qk_sources/qk_source_options.h"
 
 namespace attnlab {
 
@@ -30,12 +29,12 @@ class BiasedForm : public AttentionForm {
 }  // namespace
 
 AttentionImpl::AttentionImpl(int64_t d_model, int64_t n_heads, double rope_theta, AttentionFormPtr form,
-                             QKSourceSpec qk_source)
+                             QKSourcePtr qk_source)
     : n_heads_(n_heads),
       head_dim_(d_model / n_heads),
       form_(std::move(form)),
       form_traits_(form_->traits()),
-      qk_source_(qk_source),
+      qk_source_(std::move(qk_source)),
       rope_(d_model / n_heads, rope_theta),
       qkv_proj_(register_module("qkv_proj", nn::Linear(nn::LinearOptions(d_model, 3 * d_model).bias(false)))),
       out_proj_(register_module("out_proj", nn::Linear(nn::LinearOptions(d_model, d_model).bias(false)))) {
@@ -48,9 +47,9 @@ TokenMixerPtr AttentionImpl::build(const MixerContext& context, const std::optio
   const auto& forms = attention_form_registry();
   const std::string form_name = form ? *form : r.choice("form", "softmax", forms.names());
   AttentionFormPtr built = forms.get(form_name)(r);
-  const QKSourceSpec qk = read_qk_source(r);
+  QKSourcePtr qk = read_qk_source(r);
   r.finish();
-  return std::make_shared<AttentionImpl>(context.d_model, context.n_heads, context.rope_theta, std::move(built), qk);
+  return std::make_shared<AttentionImpl>(context.d_model, context.n_heads, context.rope_theta, std::move(built), std::move(qk));
 }
 
 TokenMixerPtr AttentionImpl::create(const MixerContext& context) { return build(context, std::nullopt); }
@@ -64,7 +63,7 @@ MixerTraits AttentionImpl::traits() const {
   t.has_kv_cache = form_traits_.kv_cache;
   t.has_weights = form_traits_.kv_cache;
   t.recurrent_state = form_traits_.recurrent;
-  t.is_standard = form_traits_.standard && qk_source_.kind == QKSource::current;
+  t.is_standard = form_traits_.standard && qk_source_ == nullptr;
   return t;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 /// Causal multi-head attention composed from two axes: a `form` (softmax, linear, relu, sigmoid, elu1,
-/// taylor, nonapprox: mixers/forms/) and a `qk_source` (current, static_emb, random_stream,
-/// fixed_stream). `mixer: {name: attention, form: taylor, qk_source: current}`; every form is also
+/// taylor, nonapprox: mixers/forms/) and a `qk_source` (current or a registered source:
+/// model/qk_source.h). `mixer: {name: attention, form: taylor, qk_source: current}`; every form is also
 /// registered under its own name (`mixer: taylor`, `mixer: softmax`: the standard baseline).
 ///
 /// Q, K come from `qk`, V from `x`; RoPE on q/k for dot-product forms. Decoding: forms with explicit
@@ -20,11 +20,11 @@ namespace attnlab {
 class AttentionImpl : public TokenMixerImpl {
  public:
   AttentionImpl(int64_t d_model, int64_t n_heads, double rope_theta, AttentionFormPtr form,
-                QKSourceSpec qk_source = {});
+                QKSourcePtr qk_source = nullptr);
 
   MixerOutput forward(const MixerInput& in) override;
   MixerTraits traits() const override;
-  QKSourceSpec qk_source() const override { return qk_source_; }
+  QKSourcePtr qk_source() const override { return qk_source_; }
 
   const AttentionForm& form() const { return *form_; }
 
@@ -50,7 +50,7 @@ class AttentionImpl : public TokenMixerImpl {
   int64_t head_dim_;
   AttentionFormPtr form_;
   FormTraits form_traits_;
-  QKSourceSpec qk_source_;
+  QKSourcePtr qk_source_;  // null: current
   RotaryEmbedding rope_;
   torch::nn::Linear qkv_proj_{nullptr};  // C -> 3C (q, k, v stacked)
   torch::nn::Linear out_proj_{nullptr};  // C -> C

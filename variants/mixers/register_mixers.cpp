@@ -31,7 +31,7 @@ void register_builtin_mixers() {
 
   auto& mixers = mixer_registry();
   mixers.add("attention", "causal attention composed from form (" + join(forms.names(), "|") +
-                              ") and qk_source (" + join(qk_source_names(), "|") + ")",
+                              ") and qk_source (attnlab list qk_sources)",
              AttentionImpl::create);
   for (const auto& form : forms.names()) {
     mixers.add(form, forms.description(form), AttentionImpl::factory_for_form(form));

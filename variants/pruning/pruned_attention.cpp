@@ -6,13 +6,12 @@
 #include "infer/layer_cache.h"
 #include "mixers/forms/softmax.h"
 #include "pruning/sparsity.h"
-#include "qk_sources/qk_source_options.h"
 
 namespace attnlab {
 
 PrunedAttentionImpl::PrunedAttentionImpl(int64_t d_model, int64_t n_heads, double rope_theta,
-                                         const DcpOptions& options, QKSourceSpec qk_source)
-    : AttentionImpl(d_model, n_heads, rope_theta, std::make_shared<forms::SoftmaxForm>(), qk_source),
+                                         const DcpOptions& options, QKSourcePtr qk_source)
+    : AttentionImpl(d_model, n_heads, rope_theta, std::make_shared<forms::SoftmaxForm>(), std::move(qk_source)),
       options_(options),
       interaction_(register_module("interaction", ContextInteraction(ContextInteractionOptions{
                                                       d_model, options.rank, options.beta_init, kLogZero}))),
@@ -28,7 +27,7 @@ TokenMixerPtr PrunedAttentionImpl::create(const MixerContext& context) {
   o.alpha.end = r.number("alpha_end", o.alpha.end);
   o.alpha.steps = r.integer("alpha_steps", o.alpha.steps);
   o.lambda = r.number("lambda", o.lambda);
-  const QKSourceSpec qk = read_qk_source(r);
+  QKSourcePtr qk = read_qk_source(r);
   auto check = [&](bool ok, const std::string& key, const std::string& rule) {
     if (!ok) cfg::fail_at(r.node().find(key)->source(), r.key_path(key) + ": must be " + rule);
   };
@@ -38,7 +37,7 @@ TokenMixerPtr PrunedAttentionImpl::create(const MixerContext& context) {
   check(o.alpha.steps >= 0, "alpha_steps", ">= 0");
   check(o.lambda >= 0.0, "lambda", ">= 0");
   r.finish();
-  return std::make_shared<PrunedAttentionImpl>(context.d_model, context.n_heads, context.rope_theta, o, qk);
+  return std::make_shared<PrunedAttentionImpl>(context.d_model, context.n_heads, context.rope_theta, o, std::move(qk));
 }
 
 MixerTraits PrunedAttentionImpl::traits() const {

@@ -51,7 +51,7 @@ struct DcpOptions {
 class PrunedAttentionImpl : public AttentionImpl {
  public:
   PrunedAttentionImpl(int64_t d_model, int64_t n_heads, double rope_theta, const DcpOptions& options,
-                      QKSourceSpec qk_source = {});
+                      QKSourcePtr qk_source = nullptr);
 
   MixerOutput forward(const MixerInput& in) override;
   MixerTraits traits() const override;
