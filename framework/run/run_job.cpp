@@ -111,8 +111,9 @@ void print_summary(RunLog& log, const RunConfig& config, Prepared& p, const fs::
   log.line("data     " + p.dataset->summary());
   const int64_t seq_len = p.dataset->fixed_seq_len() ? p.dataset->fixed_seq_len()
                           : config.train.seq_len > 0 ? config.train.seq_len : m.ctx;
-  log.line(fmt::format("train    {} steps x {} x {} tokens, lr {} (warm-up {}, cosine to {})", config.train.steps,
-                       config.train.batch_size, seq_len,
+  const std::string micro = config.train.grad_accum > 1 ? fmt::format(" in {} micro-batches", config.train.grad_accum) : "";
+  log.line(fmt::format("train    {} steps x {} x {} tokens{}, lr {} (warm-up {}, cosine to {})", config.train.steps,
+                       config.train.batch_size, seq_len, micro,
                        config.train.lr, config.train.warmup_steps, config.train.min_lr));
   if (p.warm) {
     log.line("init     " + p.warm->summary());

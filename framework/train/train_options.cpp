@@ -19,6 +19,7 @@ TrainOptions TrainOptions::from_config(const cfg::Node& node) {
   cfg::MapReader r(node, "train");
   o.steps = r.integer("steps", o.steps);
   o.batch_size = r.integer("batch_size", o.batch_size);
+  o.grad_accum = r.integer("grad_accum", o.grad_accum);
   o.seq_len = r.integer("seq_len", o.seq_len);
   o.lr = r.number("lr", o.lr);
   o.min_lr = r.number("min_lr", o.min_lr);
@@ -40,6 +41,8 @@ TrainOptions TrainOptions::from_config(const cfg::Node& node) {
   r.finish();
   require(o.steps >= 0, r, "steps", "must be >= 0");
   require(o.batch_size >= 1, r, "batch_size", "must be >= 1");
+  require(o.grad_accum >= 1 && o.batch_size % o.grad_accum == 0, r, "grad_accum",
+          "must be >= 1 and divide train.batch_size (" + std::to_string(o.batch_size) + ") into equal micro-batches");
   require(o.seq_len >= 0, r, "seq_len", "must be >= 0 (0 = model.ctx)");
   require(o.lr > 0, r, "lr", "must be positive");
   require(o.min_lr >= 0 && o.min_lr <= o.lr, r, "min_lr", "must be in [0, lr]");

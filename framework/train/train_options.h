@@ -19,6 +19,7 @@ enum class NonfinitePolicy {
 struct TrainOptions {
   int64_t steps = 2000;           ///< optimizer steps
   int64_t batch_size = 16;        ///< sequences per step
+  int64_t grad_accum = 1;         ///< micro-batches the step's batch_size sequences are split into (memory, not maths)
   int64_t seq_len = 0;            ///< tokens per sequence; 0 = model.ctx
   double lr = 1e-3;               ///< peak learning rate
   double min_lr = 1e-4;           ///< cosine floor

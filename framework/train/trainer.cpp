@@ -12,13 +12,13 @@
 #include "run/run_log.h"
 #include "train/autocast_scope.h"
 #include "train/checkpoint.h"
+#include "train/grad_accum.h"
 #include "train/nonfinite.h"
 #include "train/step_profiler.h"
 #include "train/train_meter.h"
 
 namespace attnlab {
 
-namespace F = torch::nn::functional;
 using results::ColumnType;
 
 namespace {
@@ -130,15 +130,7 @@ Trainer::StepResult Trainer::train_step(double lr) {
   for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
   auto [x, y] = data_->train_batch(train_.batch_size, seq_len_, seed_, step_);  // [B, T] each; y: kIgnore where not trained
   x = x.to(device_), y = y.to(device_);
-  torch::Tensor loss, objective;
-  {
-    AutocastScope autocast(precision_, device_);
-    LMOutput out = model_->forward(x);
-    loss = F::cross_entropy(out.logits.reshape({-1, out.logits.size(-1)}).to(torch::kFloat32), y.reshape(-1));
-    objective = out.aux_loss.defined() ? loss + out.aux_loss.to(torch::kFloat32) : loss;
-  }
-  optimizer_->zero_grad();
-  objective.backward();
+  const auto [loss, objective] = forward_backward(model_, x, y, train_.grad_accum, precision_, device_);
   // Global grad norm and clipping without a host sync.
   std::vector<torch::Tensor> norms;
   for (auto& p : parameters_) {
