@@ -1,5 +1,7 @@
 #include "config/map_reader.h"
 
+#include <cmath>
+
 #include "config/scalar.h"
 #include "core/error.h"
 
@@ -57,9 +59,9 @@ int64_t MapReader::integer(const std::string& key, int64_t fallback) {
 double MapReader::number(const std::string& key, double fallback) {
   const Node* node = child(key);
   if (!node) return fallback;
-  if (node->is_scalar() && !node->quoted())
-    if (auto value = parse_number(node->text())) return *value;
-  fail_type(*node, key_path(key), "a number");
+  const auto value = node->is_scalar() && !node->quoted() ? parse_number(node->text()) : std::nullopt;
+  if (value && std::isfinite(*value)) return *value;
+  fail_type(*node, key_path(key), value ? "a finite number" : "a number");  // no option means anything at inf or nan
 }
 
 bool MapReader::boolean(const std::string& key, bool fallback) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "config/map_reader.h"
 #include "core/error.h"
 #include "data/cache.h"
@@ -81,6 +83,23 @@ std::vector<std::string> read_folder(const fs::path& folder) {
   return documents;
 }
 
+constexpr std::uintmax_t kMaxCorpusBytes = std::uintmax_t{2} << 30;
+
+/// A corpus is read into memory whole (text, then its tokens: about 5 bytes a character), so its
+/// size is bounded before anything is read.
+void check_corpus_size(const fs::path& location) {
+  std::uintmax_t bytes = 0;
+  if (fs::is_directory(location)) {
+    for (const auto& entry : fs::directory_iterator(location))
+      if (entry.is_regular_file() && entry.path().extension() == ".txt") bytes += entry.file_size();
+  } else {
+    bytes = fs::file_size(location);
+  }
+  if (bytes > kMaxCorpusBytes)
+    throw UserError(fmt::format("data.path: {} holds {:.2f} GiB of text; a corpus is read into memory and may hold at most "
+                                "{:.0f} GiB", location.string(), bytes / double(1 << 30), kMaxCorpusBytes / double(1 << 30)));
+}
+
 }  // namespace
 
 Corpus load_corpus(const DataOptions& options) {
@@ -88,7 +107,12 @@ Corpus load_corpus(const DataOptions& options) {
   fs::path location;
   if (!options.path.empty()) {
     location = options.path;
-    if (!fs::exists(location)) throw UserError("data.path: file not found: " + options.path);
+    std::error_code error;
+    const auto status = fs::status(location, error);
+    if (!fs::exists(status)) throw UserError("data.path: file not found: " + options.path);
+    // A device or pipe (/dev/zero, a FIFO) would be read forever: a corpus is a file or a folder.
+    if (!fs::is_regular_file(status) && !fs::is_directory(status))
+      throw UserError("data.path: " + options.path + " is not a regular file or a folder");
     corpus.name = location.filename().stem().string();
     if (corpus.name.empty()) corpus.name = location.parent_path().filename().string();
   } else {
@@ -110,6 +134,7 @@ Corpus load_corpus(const DataOptions& options) {
     }
   }
   corpus.location = location.string();
+  check_corpus_size(location);
   if (fs::is_directory(location)) {
     corpus.documents = read_folder(location);
     if (corpus.documents.empty()) {

@@ -1,5 +1,7 @@
 #include "run/run_config.h"
 
+#include <fmt/format.h>
+
 #include "config/map_reader.h"
 
 namespace attnlab {
@@ -27,6 +29,17 @@ RunConfig RunConfig::from_config(const cfg::Node& root) {
   c.init_from = r.optional_string("init_from").value_or("");
   r.ignore("launcher");  // how a sweep runs, not what a run does: read by run/sweep_launcher.h
   r.finish();
+  auto where = [&](const char* section, const char* key) {
+    const cfg::Node* parent = section ? root.find(section) : &root;
+    const cfg::Node* node = parent ? parent->find(key) : nullptr;
+    return node ? node->source() : root.source();
+  };
+  if (c.threads < 0) cfg::fail_at(where(nullptr, "threads"), fmt::format("threads: must be >= 0 (0 = one per core), got {}", c.threads));
+  // ctx is the model's context: Q/K streams, caches and evaluation windows are sized by it.
+  if (c.train.seq_len > c.model.ctx)
+    cfg::fail_at(where("train", "seq_len"), fmt::format("train.seq_len: {} is longer than model.ctx {} (a model trains on "
+                                                        "windows of at most its context; raise model.ctx)",
+                                                        c.train.seq_len, c.model.ctx));
   if (c.train.trainable == "new" && c.init_from.empty()) {
     const cfg::Node* train = root.find("train");
     const cfg::Node* key = train ? train->find("trainable") : nullptr;

@@ -19,6 +19,8 @@ printf 'text with a \0 NUL byte\n' > nul.txt
 head -c 3000 /dev/urandom > garbage.yaml
 python3 -c "print('x' * 3_000_000, end='')" > hugeline.txt  # one 3 MB line: over SentencePiece's line limit
 printf 'train:\n  lr: fast\n' > bad_type.yaml
+printf 'train:\n  lr: .nan\n' > nan_lr.yaml
+mkfifo fifo.txt
 printf 'train:\n\tlr: 0.1\n' > tabs.yaml
 printf 'train:\n  lr: 0.1\n    steps: 3\n' > indent.yaml
 printf 'train:\n  lr: 0.1\n  lr: 0.2\n' > duplicate.yaml
@@ -77,6 +79,12 @@ wrong type | model.d_model: expected an integer, got 'big' | - | run model.d_mod
 wrong type in a file | bad_type.yaml:2:7: train.lr: expected a number | - | run bad_type.yaml
 wrong type of a list | threads: expected an integer | - | run threads=[1,2]
 out-of-range value | train.steps: must be >= 0 | - | run train.steps=-5
+a device as the corpus | data.path: /dev/zero is not a regular file or a folder | - | run data.path=/dev/zero $quick
+a FIFO as the corpus | is not a regular file or a folder | - | run data.path=fifo.txt $quick
+infinite learning rate | train.lr: expected a finite number, got 'inf' | - | run train.lr=inf $quick
+NaN in a file | nan_lr.yaml:2:7: train.lr: expected a finite number, got '.nan' | - | run nan_lr.yaml
+negative thread count | threads: must be >= 0 (0 = one per core), got -1 | - | run threads=-1 $quick
+seq_len beyond the context | train.seq_len: 100000 is longer than model.ctx 256 | - | run train.seq_len=100000
 inconsistent values | model.n_heads: must divide d_model | - | run model.d_model=30 model.n_heads=4
 unknown choice | device: unknown value 'tpu' (did you mean 'cpu'?) | - | run device=tpu
 tab indentation | tabs.yaml:2 | - | run tabs.yaml
