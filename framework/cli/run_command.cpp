@@ -6,10 +6,6 @@
 
 namespace attnlab::cli {
 
-namespace {
-
-/// Splits positional words into an optional experiment file (first word ending in .yaml/.yml
-/// without '=') and overrides.
 void split_positionals(const std::vector<std::string>& words, LaunchRequest& request) {
   for (const auto& word : words) {
     const bool is_file = word.find('=') == std::string::npos && word.front() != '~' &&
@@ -21,8 +17,6 @@ void split_positionals(const std::vector<std::string>& words, LaunchRequest& req
     }
   }
 }
-
-}  // namespace
 
 void add_run_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("run", "Compose a config (experiment file + overrides) and train/evaluate; -m sweeps");

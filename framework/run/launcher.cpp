@@ -189,6 +189,11 @@ int launch(const LaunchRequest& request) {
   }
 }
 
+RunConfig compose_run_config(const std::string& config_dir, const std::string& experiment_file,
+                             const std::vector<std::string>& overrides) {
+  return RunConfig::from_config(cfg::compose({config_dir, experiment_file, overrides}).root);
+}
+
 int resume(const fs::path& dir, int jobs) {
   if (fs::exists(dir / "sweep.yaml")) {
     SweepDir sweep = SweepDir::load(dir);

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "run/run_config.h"
+
 namespace attnlab {
 
 struct LaunchRequest {
@@ -36,6 +38,10 @@ int launch(const LaunchRequest& request);
 /// Resumes a run directory (from its checkpoint) or a sweep directory (jobs not completed, through
 /// the launcher recorded in its sweep.yaml; `jobs` as LaunchRequest::jobs).
 int resume(const std::filesystem::path& dir, int jobs);
+
+/// The typed config of one run from an experiment file and overrides (no sweep values).
+RunConfig compose_run_config(const std::string& config_dir, const std::string& experiment_file,
+                             const std::vector<std::string>& overrides);
 
 /// Where configs/ is: $ATTNLAB_CONFIG_DIR, ./configs, <exe>/../share/attnlab/configs, or the source tree's.
 std::string default_config_dir();

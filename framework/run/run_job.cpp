@@ -18,6 +18,7 @@
 #include "data/token_data.h"
 #include "model/layer_plan.h"
 #include "results/run_store.h"
+#include "run/plan.h"
 #include "run/run_log.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
@@ -70,7 +71,33 @@ struct Prepared {
 
 /// Data, tokenizer and model of a run; a new run (not `resuming`) with init_from starts from
 /// that checkpoint's weights. `train.trainable: new` freezes what the checkpoint provided.
-Prepared prepare(const RunConfig& config, bool resuming) {
+int64_t train_seq_len(const RunConfig& config, const data::Dataset& dataset) {
+  return dataset.fixed_seq_len() ? dataset.fixed_seq_len() : config.train.seq_len > 0 ? config.train.seq_len : config.model.ctx;
+}
+
+TrainingEstimate estimate(const RunConfig& config, const Prepared& p) {
+  ModelOptions options = p.model->options();
+  return estimate_training(options, p.model->parameter_count(), config.train.batch_size, config.train.grad_accum,
+                           train_seq_len(config, *p.dataset));
+}
+
+/// A run whose weights, optimizer and activations alone exceed the memory left is refused before
+/// it starts (GPU memory is not checked: no GPU here to test it).
+void check_memory(const RunConfig& config, const Prepared& p) {
+  if (p.device != "cpu") return;
+  const TrainingEstimate e = estimate(config, p);
+  const double available = available_memory_bytes();
+  if (available <= 0 || e.required_bytes() <= available) return;
+  const double gib = 1024.0 * 1024 * 1024;
+  throw UserError(fmt::format("train: {} x {} tokens need about {:.1f} GiB (weights, gradients and AdamW {:.2f} GiB, "
+                              "activations {:.1f} GiB), more than the {:.1f} GiB available here (MemAvailable); lower "
+                              "train.batch_size or the sequence length, or raise train.grad_accum (attnlab plan)",
+                              config.train.batch_size, train_seq_len(config, *p.dataset), e.required_bytes() / gib,
+                              (e.weight_bytes + e.gradient_bytes + e.optimizer_bytes) / gib, e.activation_bytes / gib,
+                              available / gib));
+}
+
+Prepared prepare(const RunConfig& config, bool resuming, bool check_fits = true) {
   Prepared p;
   p.threads = configure_threads(config.threads);
   p.device = resolve_device(config.device);
@@ -82,6 +109,7 @@ Prepared prepare(const RunConfig& config, bool resuming) {
                                 config.model.ctx, p.dataset->fixed_seq_len()));
   }
   p.model = build_model(config, p.dataset->vocab_size(), p.device);
+  if (check_fits) check_memory(config, p);
   if (p.model->wants_train_prefix()) {
     // e.g. FixedSeqQK: the Q/K stream is the first ctx tokens of the training data.
     const std::vector<int64_t> first = p.dataset->train_prefix(config.model.ctx);
@@ -109,8 +137,7 @@ void print_summary(RunLog& log, const RunConfig& config, Prepared& p, const fs::
                        m.n_heads, m.ctx, p.model->options().ffn_hidden_size(), p.model->parameter_count()));
   log.line(fmt::format("layers   {}", p.model->plan().summary()));
   log.line("data     " + p.dataset->summary());
-  const int64_t seq_len = p.dataset->fixed_seq_len() ? p.dataset->fixed_seq_len()
-                          : config.train.seq_len > 0 ? config.train.seq_len : m.ctx;
+  const int64_t seq_len = train_seq_len(config, *p.dataset);
   const std::string micro = config.train.grad_accum > 1 ? fmt::format(" in {} micro-batches", config.train.grad_accum) : "";
   log.line(fmt::format("train    {} steps x {} x {} tokens{}, lr {} (warm-up {}, cosine to {})", config.train.steps,
                        config.train.batch_size, seq_len, micro,
@@ -195,6 +222,34 @@ EvalResult resume_run(const fs::path& run_dir, const std::string& console_prefix
     log.line(fmt::format("resumed  {} at step {}", run_dir.string(), trainer.step()));
     return trainer.run();
   });
+}
+
+std::string plan_run(const RunConfig& config, double peak_flops, int64_t total_tokens, int64_t vocab_size) {
+  TrainingEstimate e;
+  std::string threads, device = "cpu";
+  if (vocab_size > 0) {  // another tokenizer's vocabulary: no data is read
+    threads = configure_threads(config.threads);
+    const TransformerLM model = build_model(config, vocab_size, device);
+    e = estimate_training(model->options(), model->parameter_count(), config.train.batch_size, config.train.grad_accum,
+                          config.train.seq_len > 0 ? config.train.seq_len : config.model.ctx);
+  } else {
+    const Prepared p = prepare(config, /*resuming=*/false, /*check_fits=*/false);
+    e = estimate(config, p);
+    threads = p.threads;
+    device = p.device;
+  }
+  if (total_tokens < 0) total_tokens = config.train.steps * e.tokens_per_step;
+  std::string source = "given";
+  if (peak_flops <= 0) {
+    peak_flops = blas::measure_gemm_gflops() * 1e9;
+    source = fmt::format("sgemm measured here on {}", threads);
+  }
+  std::string out = format_plan(e, peak_flops, source, total_tokens);
+  const double available = available_memory_bytes();
+  if (device == "cpu" && available > 0 && e.required_bytes() > available)
+    out += fmt::format("does not fit: {:.1f} GiB available here (MemAvailable); `attnlab run` refuses it\n",
+                       available / (1024.0 * 1024 * 1024));
+  return out;
 }
 
 std::string configure_threads(int64_t threads) {
