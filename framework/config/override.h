@@ -4,10 +4,11 @@
 ///   +key=value     add a key that must not exist yet
 ///   ++key=value    add or set
 ///   ~key, ~key=v   delete a key (the value, when given, must match)
-/// Keys are dotted paths ("train.lr", "a.0.b"). Values: plain scalars (typed like YAML),
-/// quoted strings ('x' or "x", with \' \" \\ \n \t escapes), flow lists [1,[2,3]], flow maps
-/// {a: 1, b: x}, null. Sweeps (multirun): a top-level comma list `a=1,2,3` (commas inside
-/// quotes or brackets don't split) or `range(start,stop[,step])`.
+/// Keys are dotted paths ("train.lr", "a.0.b"). Values: plain scalars (typed like YAML), null,
+/// quoted strings ('x' or "x", with \' \" \\ \n \t escapes), and lists [1,[2,3]] and maps
+/// {a: 1, b: x} read by yaml-cpp as YAML flow values (inside them 'it''s' is YAML's quoting, as
+/// in a config file). Sweeps (multirun): a top-level comma list `a=1,2,3` (commas inside quotes,
+/// brackets or ${...} don't split) or `range(start,stop[,step])`.
 
 #include <string>
 #include <vector>

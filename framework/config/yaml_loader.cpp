@@ -1,6 +1,7 @@
 #include "config/yaml_loader.h"
 
 #include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
@@ -79,7 +80,10 @@ constexpr size_t kMaxAliasCopies = 20000;
 /// Builds a Node tree from yaml-cpp parser events.
 class TreeBuilder : public YAML::EventHandler {
  public:
-  TreeBuilder(std::string file, const std::string& text) : file_(std::move(file)), text_(text) {}
+  /// `inline_value`: one override value, where an empty flow entry ("[1,,2]", "{x}") is a typo,
+  /// not the null yaml-cpp reads.
+  TreeBuilder(std::string file, const std::string& text, bool inline_value = false)
+      : file_(std::move(file)), text_(text), inline_(inline_value) {}
 
   Node take_root() { return root_ ? std::move(*root_) : Node::null({file_, 1, 1}); }
 
@@ -87,6 +91,12 @@ class TreeBuilder : public YAML::EventHandler {
   void OnDocumentEnd() override {}
 
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    if (inline_ && empty_at(mark)) {
+      const size_t colon = text_.find_last_not_of(' ', static_cast<size_t>(mark.pos) - 1);
+      if (!stack_.empty() && stack_.back().key && (colon == std::string::npos || text_[colon] != ':'))
+        fail_at(at(file_, mark), "expected ':' after map key '" + *stack_.back().key + "'");
+      fail_at(at(file_, mark), "missing value");
+    }
     add(Node::null(at(file_, mark)), anchor);
   }
 
@@ -139,6 +149,12 @@ class TreeBuilder : public YAML::EventHandler {
     std::map<std::string, int> key_lines;    // explicit keys → line, for duplicates
     std::vector<Node> merges;                // values of `<<` merge keys
   };
+
+  /// A null with no text of its own: its mark is on the ',', ']', '}' or end that follows.
+  bool empty_at(const YAML::Mark& mark) const {
+    const size_t pos = static_cast<size_t>(mark.pos);
+    return pos >= text_.size() || std::string(",]}").find(text_[pos]) != std::string::npos;
+  }
 
   void check_tag(const YAML::Mark& mark, const std::string& tag) {
     if (tag.empty() || tag == "?" || tag == "!" || tag.rfind("tag:yaml.org,2002:", 0) == 0) return;
@@ -242,6 +258,7 @@ class TreeBuilder : public YAML::EventHandler {
 
   std::string file_;
   const std::string& text_;
+  bool inline_ = false;
   std::vector<Frame> stack_;
   std::optional<Node> root_;
   std::map<YAML::anchor_t, Node> anchors_;
@@ -251,14 +268,16 @@ class TreeBuilder : public YAML::EventHandler {
 /// Fails on any event: used to detect a second document.
 class SecondDocument : public YAML::EventHandler {
  public:
-  SecondDocument(std::string file, const std::string& text) : file_(std::move(file)), text_(text) {}
+  SecondDocument(std::string file, const std::string& text, bool inline_value)
+      : file_(std::move(file)), text_(text), inline_(inline_value) {}
   void OnDocumentStart(const YAML::Mark& mark) override {
     // mark.pos counts yaml-cpp's decoded characters: past the end of `text_` when it took NUL
     // bytes for UTF-16 or UTF-32 (std::string::compare would throw std::out_of_range).
     const size_t pos = static_cast<size_t>(mark.pos);
     if (mark.pos >= 0 && pos < text_.size() && text_.compare(pos, 3, "---") == 0)
       fail_at(at(file_, mark), "more than one YAML document ('---'); a config file holds one");
-    fail_at(at(file_, mark), "unexpected content after the end of the top-level node (bad indentation?)");
+    fail_at(at(file_, mark), inline_ ? "unexpected text after the value"
+                                  : "unexpected content after the end of the top-level node (bad indentation?)");
   }
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
@@ -274,25 +293,35 @@ class SecondDocument : public YAML::EventHandler {
  private:
   std::string file_;
   const std::string& text_;
+  bool inline_;
 };
+
+/// Both readers: yaml-cpp's events into a tree, one document only. An inline value has no file
+/// name, so its errors carry no location (fail_at).
+Node read_tree(const std::string& text, const std::string& source_name, bool inline_value) {
+  std::istringstream stream(text);
+  TreeBuilder builder(source_name, text, inline_value);
+  try {
+    YAML::Parser parser(stream);
+    parser.HandleNextDocument(builder);
+    SecondDocument second(source_name, text, inline_value);
+    parser.HandleNextDocument(second);
+  } catch (const YAML::DeepRecursion& e) {
+    fail_at(at(source_name, e.mark), "lists and maps nested too deep (yaml-cpp reads about 500 levels)");
+  } catch (const YAML::Exception& e) {
+    fail_at(e.mark.is_null() ? Source{source_name, 0, 0} : at(source_name, e.mark), explain(e.msg));
+  }
+  return builder.take_root();
+}
 
 }  // namespace
 
 Node parse_yaml(const std::string& text, const std::string& source_name) {
   reject_tab_indentation(text, source_name);
-  std::istringstream stream(text);
-  TreeBuilder builder(source_name, text);
-  try {
-    YAML::Parser parser(stream);
-    parser.HandleNextDocument(builder);
-    SecondDocument second(source_name, text);
-    parser.HandleNextDocument(second);
-  } catch (const YAML::Exception& e) {
-    const Source where = e.mark.is_null() ? Source{source_name, 0, 0} : at(source_name, e.mark);
-    fail_at(where, explain(e.msg));
-  }
-  return builder.take_root();
+  return read_tree(text, source_name, false);
 }
+
+Node parse_inline_yaml(const std::string& text) { return read_tree(text, "", true); }
 
 Node load_yaml_file(const std::string& path) {
   std::error_code error;

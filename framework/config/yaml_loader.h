@@ -18,4 +18,9 @@ Node load_yaml_file(const std::string& path);
 /// documents in one file.
 Node parse_yaml(const std::string& text, const std::string& source_name);
 
+/// Parses one inline YAML value, such as an override's "[1, {a: x}]", with the same reader.
+/// An empty flow entry ("[1,,2]") is an error here. Errors are UserError with the reason only
+/// (no location: the caller names the override).
+Node parse_inline_yaml(const std::string& text);
+
 }  // namespace attnlab::cfg

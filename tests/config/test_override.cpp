@@ -125,7 +125,57 @@ TEST_CASE("range( cannot start an item of a comma sweep", "[config][override][er
 TEST_CASE("override values nested too deep are an error, not a stack overflow", "[config][override][errors]") {
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   CHECK(error_of([&] { parse_override_value(deep, "test"); }) ==
-        "test: bad value '" + deep + "': lists and maps nested more than 1000 deep");
-  const std::string ok = std::string(1000, '[') + std::string(1000, ']');
+        "test: bad value '" + deep + "': lists and maps nested more than 400 deep");
+  const std::string ok = std::string(400, '[') + std::string(400, ']');  // yaml-cpp reads about 500 levels
   CHECK(parse_override_value(ok, "test").is_sequence());
+}
+
+// Lists and maps are read by yaml-cpp (issue 20 item 5), so inside brackets a value means what it
+// means in a config file; the top level keeps Hydra's quoting.
+TEST_CASE("override lists and maps read like YAML flow values", "[config][override]") {
+  const Node items = parse_override_value("['it''s', \"a\\\"b\", \"tab\\there\", x: 1, a:b]", "test");
+  REQUIRE(items.size() == 5);
+  CHECK(items.at(0).text() == "it's");
+  CHECK(items.at(1).text() == "a\"b");
+  CHECK(items.at(2).text() == "tab\there");
+  CHECK(items.at(3).is_map());
+  CHECK(items.at(3).find("x")->text() == "1");
+  CHECK(items.at(4).text() == "a:b");
+  CHECK(parse_override("a=['x,y', 'it''s, ok'],z").sweep == std::vector<std::string>{"['x,y', 'it''s, ok']", "z"});
+  CHECK(parse_override("a=it's").value.text() == "it's");  // a quote inside a plain value is text
+  CHECK(value_yaml("a={k: ${x.y}, ${a}: [${b}x]}") == "k: \"${x.y}\"\n\"${a}\":\n  - \"${b}x\"\n");
+  CHECK(parse_override("a=[1,2]").value.at(0).source().str() == "command line");
+  // Found by fuzz/override_fuzzer: an interpolation inside a quoted item was hidden from yaml-cpp
+  // with its escapes undecoded, so "${x\x01}" printed and read back as "${x\\x01}".
+  Node items_with_escapes = Node::sequence();
+  items_with_escapes.push_back(Node::scalar(std::string("${x.y\x01\0}", 8)));
+  CHECK(to_override_value(items_with_escapes) == "[\"${x.y\\x01\\x00}\"]");
+  CHECK(parse_override_value(to_override_value(items_with_escapes), "test") == items_with_escapes);
+  // Found by fuzz/override_fuzzer: a brace inside quotes inside ${...} ended the interpolation for
+  // one scanner and not the other, and the second read past the end of the text.
+  CHECK(parse_override_value("[${x:'{'}, 2]", "test").at(0).text() == "${x:'{'}");
+  CHECK(parse_override("a=${x:'}'},2").sweep == std::vector<std::string>{"${x:'}'}", "2"});
+  // Found by fuzz/override_fuzzer: a quote after a ':' with no space is text, as yaml-cpp reads it.
+  CHECK(parse_override_value("{k: a:\"b, c: 'd'}", "test").find("k")->text() == "a:\"b");
+  // Found by fuzz/override_fuzzer: after the closing bracket, Hydra's quoting ended a quote that
+  // YAML's did not, and the interpolation hiding read past the end.
+  CHECK(error_of([] { parse_override_value("[x]~: ',y'':3", "test"); }) ==
+        "test: bad value '[x]~: ',y'':3': a map key must be a plain string, got a list");
+  // Found by fuzz/override_fuzzer: a value holding the marker character U+E000 itself.
+  CHECK(parse_override_value("[:/ y\xEE\x80\x80" "0]", "test").at(0).text() == ":/ y\xEE\x80\x80" "0");
+  // Found by fuzz/override_fuzzer: a key printed longer than 1024 characters is no implicit key.
+  Node long_key = Node::map();
+  long_key[std::string(1100, 'k') + ",]"] = Node::scalar("z");
+  CHECK(to_override_value(long_key).rfind("{? 'kkk", 0) == 0);
+  CHECK(parse_override_value(to_override_value(long_key), "test") == long_key);
+  // Found by fuzz/override_fuzzer: yaml-cpp reads no '?' in a plain scalar in a flow value.
+  const Node question = parse_override_value("{'??': 'a?'}", "test");
+  CHECK(to_override_value(question) == "{'??': 'a?'}");
+  CHECK(parse_override_value(to_override_value(question), "test") == question);
+  CHECK(error_of([] { parse_override("a={x: }"); }) == "command line: bad override 'a={x: }': missing value");
+  CHECK(error_of([] { parse_override("a=[1] x"); }) == "command line: bad override 'a=[1] x': unexpected text after the value");
+  CHECK(error_of([] { parse_override("a={x: 1, x: 2}"); }) ==
+        "command line: bad override 'a={x: 1, x: 2}': duplicate key 'x' (first at line 1)");
+  CHECK(error_of([] { parse_override("a=[!foo x]"); }) == "command line: bad override 'a=[!foo x]': unsupported YAML tag '!foo'");
+  CHECK(error_of([] { parse_override("a=[1],[2"); }) == "command line: bad override 'a=[1],[2': unterminated '[' (missing ']')");
 }

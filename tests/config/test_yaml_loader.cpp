@@ -126,3 +126,10 @@ TEST_CASE("YAML error: a second document past the end of the text (NUL bytes)", 
   const std::string text("'\0\0''''<<''''''\0'''", 19);
   CHECK_THAT(parse_error(text), Catch::Contains("unexpected content after the end of the top-level node"));
 }
+
+// yaml-cpp 0.7 gives up at about 500 levels with the message "bad file".
+TEST_CASE("a config file nested too deep says so", "[config][yaml]") {
+  const std::string deep = "a: " + std::string(600, '[') + std::string(600, ']') + "\n";
+  CHECK_THROWS_WITH(parse_yaml(deep, "deep.yaml"), Catch::Contains("deep.yaml:1:") && Catch::Contains("nested too deep"));
+  CHECK(parse_yaml("a: " + std::string(300, '[') + std::string(300, ']') + "\n", "ok.yaml").find("a")->is_sequence());
+}
