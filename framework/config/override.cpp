@@ -35,14 +35,6 @@ size_t closing_quote(const std::string& text, size_t open, bool hydra) {
   return std::string::npos;
 }
 
-/// True when the quote at text[i] opens a quoted value: at the start, after ',', '[' or '{', or
-/// after ": " or "? " (a ':' with no space after it is part of a plain scalar, "a:'b'").
-bool opens_quote(const std::string& text, size_t i, char previous) {
-  if (text[i] != '\'' && text[i] != '"') return false;
-  if (previous == ':' || previous == '?') return i > 0 && std::isspace(static_cast<unsigned char>(text[i - 1]));
-  return std::string(",[{").find(previous) != std::string::npos;
-}
-
 /// Index just past the '}' that closes the "${" at text[start], or npos. Braces inside quoted
 /// resolver arguments (${oc.env:'X'}) don't count. The comma split and the interpolation hiding both use it, so they agree.
 size_t interpolation_end(const std::string& text, size_t start) {
@@ -61,46 +53,104 @@ size_t interpolation_end(const std::string& text, size_t start) {
   return std::string::npos;
 }
 
+/// Walks an override value the way it will be read: quotes (Hydra's at the top level, YAML's in
+/// brackets), `${...}`, brackets, and in a map the ':' that ends a key. The comma split and the
+/// interpolation hiding both walk with it, so they agree.
+class FlowScanner {
+ public:
+  enum class Kind { Text, Quoted, Interpolation, Open, Close, Comma, KeyColon };
+  struct Token {
+    Kind kind;
+    size_t begin, end;  // [begin, end) of the text
+  };
+
+  explicit FlowScanner(const std::string& text) : text_(text) {}
+  bool done() const { return pos_ >= text_.size(); }
+  size_t depth() const { return frames_.size(); }
+  char innermost() const { return frames_.empty() ? 0 : frames_.back().bracket; }
+
+  Token next() {
+    const size_t i = pos_;
+    const char c = text_[i];
+    Token t{Kind::Text, i, i + 1};
+    if ((c == '\'' || c == '"') && quote_opens(i)) {
+      const size_t close = closing_quote(text_, i, frames_.empty());
+      if (close == std::string::npos) throw Failure{std::string("unterminated quote ") + c};
+      t = {Kind::Quoted, i, close + 1};
+    } else if (c == '$' && i + 1 < text_.size() && text_[i + 1] == '{') {
+      const size_t end = interpolation_end(text_, i);
+      if (end == std::string::npos) throw Failure{"unterminated '${' (missing '}')"};
+      t = {Kind::Interpolation, i, end};
+    } else if (c == '[' || c == '{') {
+      frames_.push_back({c, false});
+      t.kind = Kind::Open;
+    } else if (c == ']' || c == '}') {
+      if (frames_.empty() || c != (frames_.back().bracket == '[' ? ']' : '}'))
+        throw Failure{std::string("unmatched '") + c + "'"};
+      frames_.pop_back();
+      t.kind = Kind::Close;
+    } else if (c == ',') {
+      if (!frames_.empty()) frames_.back().after_key = false;
+      t.kind = Kind::Comma;
+    } else if (c == ':' && innermost() == '{' && !frames_.back().after_key) {
+      frames_.back().after_key = true;  // Hydra's {a:1}: the first ':' of an entry ends its key
+      t.kind = Kind::KeyColon;
+    }
+    if (!std::isspace(static_cast<unsigned char>(c))) {
+      previous_ = text_[t.end - 1];
+      previous_key_colon_ = t.kind == Kind::KeyColon;
+    }
+    pos_ = t.end;
+    return t;
+  }
+
+ private:
+  /// A quote opens a quoted value where a value starts: first, after ',', '[', '{', a key's ':'
+  /// or ": " / "? " (after another ':' it is text, as yaml-cpp reads "a:'b'").
+  bool quote_opens(size_t i) const {
+    const bool space_before = i > 0 && std::isspace(static_cast<unsigned char>(text_[i - 1]));
+    if (previous_ == ':') return previous_key_colon_ || space_before;
+    if (previous_ == '?') return space_before;
+    return std::string(",[{").find(previous_) != std::string::npos;
+  }
+
+  struct Frame {
+    char bracket;
+    bool after_key;  // a map entry past its ':'
+  };
+  const std::string& text_;
+  size_t pos_ = 0;
+  std::vector<Frame> frames_;
+  char previous_ = ',';  // the last character of the last token that was not a space
+  bool previous_key_colon_ = false;
+};
+
 /// The top-level comma split (Hydra's sweep syntax): commas inside quotes, brackets or `${...}`
-/// don't split. Returns each element's trimmed text. Quotes follow Hydra at the top level
-/// (backslash escapes) and YAML inside brackets ('' escapes a single quote).
+/// don't split. Returns each element's trimmed text.
 std::vector<std::string> split_elements(const std::string& text) {
   // yaml-cpp 0.7 stops at about 500 levels with an unhelpful "bad file"; config files share its limit.
   static constexpr size_t kMaxDepth = 400;
   std::vector<std::string> out;
-  std::string open;  // the brackets open at i, innermost last
   size_t start = 0;
   auto trimmed = [&](size_t begin, size_t end) {
     while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
     while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
     return text.substr(begin, end - begin);
   };
-  char previous = ',';  // the last non-space character: a quote opens only where a value starts
-  for (size_t i = 0; i < text.size(); previous = std::isspace(static_cast<unsigned char>(text[i])) ? previous : text[i], ++i) {
-    const char c = text[i];
-    if (opens_quote(text, i, previous)) {
-      i = closing_quote(text, i, open.empty());
-      if (i == std::string::npos) throw Failure{std::string("unterminated quote ") + c};
-    } else if (c == '$' && i + 1 < text.size() && text[i + 1] == '{') {
-      const size_t end = interpolation_end(text, i);
-      if (end == std::string::npos) throw Failure{"unterminated '${' (missing '}')"};
-      i = end - 1;
-    } else if (c == '[' || c == '{') {
-      open += c;
-      if (open.size() > kMaxDepth)
-        throw Failure{"lists and maps nested more than " + std::to_string(kMaxDepth) + " deep"};
-    } else if (c == ']' || c == '}') {
-      if (open.empty()) throw Failure{std::string("unmatched '") + c + "'"};
-      const char want = open.back() == '[' ? ']' : '}';
-      if (c != want) throw Failure{std::string("unmatched '") + c + "'"};
-      open.pop_back();
-    } else if (c == ',' && open.empty()) {
-      out.push_back(trimmed(start, i));
-      start = i + 1;
+  FlowScanner scan(text);
+  while (!scan.done()) {
+    const auto token = scan.next();
+    if (token.kind == FlowScanner::Kind::Open && scan.depth() > kMaxDepth)
+      throw Failure{"lists and maps nested more than " + std::to_string(kMaxDepth) + " deep"};
+    if (token.kind == FlowScanner::Kind::Comma && scan.depth() == 0) {
+      out.push_back(trimmed(start, token.begin));
+      start = token.end;
     }
   }
-  if (!open.empty())
-    throw Failure{std::string("unterminated '") + open.back() + "' (missing '" + (open.back() == '[' ? ']' : '}') + "')"};
+  if (scan.depth() > 0) {
+    const char open = scan.innermost();
+    throw Failure{std::string("unterminated '") + open + "' (missing '" + (open == '[' ? ']' : '}') + "')"};
+  }
   out.push_back(trimmed(start, text.size()));
   return out;
 }
@@ -135,32 +185,28 @@ Node hydra_quoted(const std::string& text) {
 /// private-use marker before reading and put back after.
 const std::string kMarkOpen = "\xEE\x80\x80", kMarkClose = "\xEE\x80\x81";  // U+E000, U+E001
 
-std::string hide_interpolations(const std::string& text, std::vector<std::string>& hidden) {
+/// The text yaml-cpp reads: interpolations swapped for markers, and a space after a key's ':'
+/// (Hydra's {a:1} is YAML's {a: 1}; without the space YAML reads the key "a:1").
+std::string prepare_flow(const std::string& text, std::vector<std::string>& hidden) {
   std::string out;
-  char previous = ',';
-  for (size_t i = 0; i < text.size(); previous = std::isspace(static_cast<unsigned char>(text[i])) ? previous : text[i], ++i) {
-    if (opens_quote(text, i, previous)) {  // YAML reads ${ inside quotes as text, escapes included
-      const size_t close = closing_quote(text, i, false);
-      if (close == std::string::npos) return out + text.substr(i);  // text after the closing bracket: yaml-cpp says so
-      out += text.substr(i, close + 1 - i);
-      i = close;
-      continue;
+  const bool hide = text.find(kMarkOpen) == std::string::npos;  // a value holding U+E000 itself is read as it is
+  FlowScanner scan(text);
+  while (!scan.done()) {
+    const auto token = scan.next();
+    if (token.kind == FlowScanner::Kind::Interpolation && hide) {
+      hidden.push_back(text.substr(token.begin, token.end - token.begin));
+      out += kMarkOpen + std::to_string(hidden.size() - 1) + kMarkClose;
+    } else if (token.kind == FlowScanner::Kind::KeyColon) {
+      out += token.end < text.size() && !std::isspace(static_cast<unsigned char>(text[token.end])) ? ": " : ":";
+    } else {
+      out += text.substr(token.begin, token.end - token.begin);
     }
-    if (text.compare(i, 2, "${") != 0) {
-      out += text[i];
-      continue;
-    }
-    const size_t j = interpolation_end(text, i);
-    if (j == std::string::npos) return out + text.substr(i);
-    hidden.push_back(text.substr(i, j - i));
-    out += kMarkOpen + std::to_string(hidden.size() - 1) + kMarkClose;
-    i = j - 1;
   }
   return out;
 }
 
 std::string restore_interpolations(std::string text, const std::vector<std::string>& hidden) {
-  if (hidden.empty()) return text;  // nothing hidden (or the value holds U+E000 itself and was not touched)
+  if (hidden.empty()) return text;  // nothing hidden: a U+E000 in the value is the value's own
   for (size_t at = text.find(kMarkOpen); at != std::string::npos; at = text.find(kMarkOpen, at)) {
     const size_t close = text.find(kMarkClose, at);
     const std::string& original = hidden.at(std::stoul(text.substr(at + kMarkOpen.size(), close - at - kMarkOpen.size())));
@@ -203,7 +249,7 @@ Node element(const std::string& text) {
     return Node::scalar(text, kCommandLine, false);
   }
   std::vector<std::string> hidden;
-  const std::string shown = text.find(kMarkOpen) == std::string::npos ? hide_interpolations(text, hidden) : text;
+  const std::string shown = prepare_flow(text, hidden);
   try {
     return from_inline(parse_inline_yaml(shown), hidden);
   } catch (const UserError& e) {

@@ -161,6 +161,9 @@ TEST_CASE("override lists and maps read like YAML flow values", "[config][overri
   // YAML's did not, and the interpolation hiding read past the end.
   CHECK(error_of([] { parse_override_value("[x]~: ',y'':3", "test"); }) ==
         "test: bad value '[x]~: ',y'':3': a map key must be a plain string, got a list");
+  // Hydra writes maps without a space after the key's ':'; YAML would read the key "mixer:softmax".
+  CHECK(value_yaml("a={mixer:softmax,layers:even}") == "mixer: softmax\nlayers: even\n");
+  CHECK(value_yaml("a={u:http://x,n:{k:'v,w'}}") == "u: http://x\nn:\n  k: \"v,w\"\n");
   // Found by fuzz/override_fuzzer: a value holding the marker character U+E000 itself.
   CHECK(parse_override_value("[:/ y\xEE\x80\x80" "0]", "test").at(0).text() == ":/ y\xEE\x80\x80" "0");
   // Found by fuzz/override_fuzzer: a key printed longer than 1024 characters is no implicit key.

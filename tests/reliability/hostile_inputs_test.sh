@@ -85,7 +85,7 @@ infinite learning rate | train.lr: expected a finite number, got 'inf' | - | run
 NaN in a file | nan_lr.yaml:2:7: train.lr: expected a finite number, got '.nan' | - | run nan_lr.yaml
 negative thread count | threads: must be >= 0 (0 = one per core), got -1 | - | run threads=-1 $quick
 seq_len beyond the context | train.seq_len: 100000 is longer than model.ctx 256 | - | run train.seq_len=100000
-a run that cannot fit in memory | GiB available here (MemAvailable) | - | run model.ctx=100000 train.batch_size=16
+a run that cannot fit in memory | GiB available here (MemAvailable) | - | run data.path=small.txt model.ctx=100000 train.batch_size=16
 inconsistent values | model.n_heads: must divide d_model | - | run model.d_model=30 model.n_heads=4
 unknown choice | device: unknown value 'tpu' (did you mean 'cpu'?) | - | run device=tpu
 tab indentation | tabs.yaml:2 | - | run tabs.yaml
