@@ -36,12 +36,14 @@ size_t closing_quote(const std::string& text, size_t open, bool hydra) {
 }
 
 /// Index just past the '}' that closes the "${" at text[start], or npos. Braces inside quoted
-/// resolver arguments (${oc.env:'X'}) don't count. The comma split and the interpolation hiding both use it, so they agree.
+/// resolver arguments (${oc.env:'X'}) don't count.
 size_t interpolation_end(const std::string& text, size_t start) {
   int depth = 0;
   char previous = '{';
-  for (size_t i = start + 1; i < text.size(); previous = std::isspace(static_cast<unsigned char>(text[i])) ? previous : text[i], ++i) {
-    if ((text[i] == '\'' || text[i] == '"') && std::string(",:{([").find(previous) != std::string::npos) {  // a resolver's argument
+  for (size_t i = start + 1; i < text.size(); ++i) {
+    const bool argument_start = std::string(",:{([").find(previous) != std::string::npos;
+    if (!std::isspace(static_cast<unsigned char>(text[i]))) previous = text[i];
+    if ((text[i] == '\'' || text[i] == '"') && argument_start) {
       i = closing_quote(text, i, false);
       if (i == std::string::npos) return i;
     } else if (text[i] == '{') {
@@ -209,7 +211,8 @@ std::string restore_interpolations(std::string text, const std::vector<std::stri
   if (hidden.empty()) return text;  // nothing hidden: a U+E000 in the value is the value's own
   for (size_t at = text.find(kMarkOpen); at != std::string::npos; at = text.find(kMarkOpen, at)) {
     const size_t close = text.find(kMarkClose, at);
-    const std::string& original = hidden.at(std::stoul(text.substr(at + kMarkOpen.size(), close - at - kMarkOpen.size())));
+    const size_t index = std::stoul(text.substr(at + kMarkOpen.size(), close - at - kMarkOpen.size()));
+    const std::string& original = hidden.at(index);
     text.replace(at, close + kMarkClose.size() - at, original);
     at += original.size();
   }
@@ -220,7 +223,8 @@ std::string restore_interpolations(std::string text, const std::vector<std::stri
 Node from_inline(const Node& node, const std::vector<std::string>& hidden) {
   switch (node.kind()) {
     case Node::Kind::Null: return Node::null(kCommandLine);
-    case Node::Kind::Scalar: return Node::scalar(restore_interpolations(node.text(), hidden), kCommandLine, node.quoted());
+    case Node::Kind::Scalar:
+      return Node::scalar(restore_interpolations(node.text(), hidden), kCommandLine, node.quoted());
     case Node::Kind::Sequence: {
       Node out = Node::sequence(kCommandLine);
       for (const auto& item : node.items()) out.push_back(from_inline(item, hidden));
