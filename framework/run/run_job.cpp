@@ -69,8 +69,7 @@ struct Prepared {
   std::optional<WarmStart> warm;  // init_from: what came from the checkpoint
 };
 
-/// Data, tokenizer and model of a run; a new run (not `resuming`) with init_from starts from
-/// that checkpoint's weights. `train.trainable: new` freezes what the checkpoint provided.
+/// The window a run trains on: the task's fixed length, train.seq_len, or the model's context.
 int64_t train_seq_len(const RunConfig& config, const data::Dataset& dataset) {
   return dataset.fixed_seq_len() ? dataset.fixed_seq_len() : config.train.seq_len > 0 ? config.train.seq_len : config.model.ctx;
 }
@@ -97,6 +96,9 @@ void check_memory(const RunConfig& config, const Prepared& p) {
                               available / gib));
 }
 
+/// Data, tokenizer and model of a run; a new run (not `resuming`) with init_from starts from
+/// that checkpoint's weights. `train.trainable: new` freezes what the checkpoint provided.
+/// `check_fits`: refuse a run that cannot fit in memory (`attnlab plan` reports it instead).
 Prepared prepare(const RunConfig& config, bool resuming, bool check_fits = true) {
   Prepared p;
   p.threads = configure_threads(config.threads);
