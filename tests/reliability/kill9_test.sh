@@ -21,7 +21,10 @@ random_int() { echo $(($1 + RANDOM % ($2 - $1 + 1))); }  # in [$1, $2]
 # 1500 steps, evaluated (4 batches) every 100, checkpointed every 45 (33 checkpoints and the
 # final one), a /train row every 10 steps and at each checkpoint: about 4 s of training
 args="$fast eval.max_windows=16 train.steps=1500 train.eval_every=100 train.checkpoint_every=45 train.log_every=10"
+now() { date +%s.%N; }
+reference_start=$(now)
 $attnlab run $args out_dir=reference > reference.txt 2>&1 || { bad "uninterrupted run: $(tail -2 reference.txt)"; finish; exit; }
+reference_seconds=$(awk -v a="$reference_start" -v b="$(now)" 'BEGIN { print b - a }')
 reference=$(ls -d reference/default/*/)run.h5
 
 # after_kill NAME RUN_DIR: the checks on a killed run, then resume and compare with the reference
@@ -52,13 +55,17 @@ after_kill() {
 # external kill -9 at a random moment after the first checkpoint (a kill before it leaves nothing to resume)
 for trial in $(seq 1 6); do
   name="train$trial" out="runs/train$trial"
+  started=$(now)
   $attnlab run $args out_dir="$out" > "$name.txt" 2>&1 &
   pid=$!
   for _ in $(seq 1 600); do
     ls "$out"/default/*/checkpoint.pt > /dev/null 2>&1 && break
     sleep 0.05
   done
-  sleep "$(awk -v s="$RANDOM" 'BEGIN { srand(s); printf "%.2f", rand() * 2.5 }')"
+  # a random moment in the first 60% of what is left of the run, as long as the reference took:
+  # a fixed bound (2.5 s) outlasted the whole run on a quiet machine
+  sleep "$(awk -v s="$RANDOM" -v total="$reference_seconds" -v spent="$(awk -v a="$started" -v b="$(now)" 'BEGIN { print b - a }')" \
+    'BEGIN { srand(s); left = total - spent; if (left < 0.1) left = 0.1; printf "%.2f", rand() * 0.6 * left }')"
   kill -9 "$pid" 2> /dev/null; { wait "$pid"; } 2> /dev/null; code=$?
   if [ "$code" -ne 137 ]; then bad "$name: the run ended (exit $code) before the kill; shorten the sleep"; continue; fi
   after_kill "$name" "$(ls -d "$out"/default/*/)"
