@@ -69,12 +69,18 @@ bool is_blank(const std::string& text) {
                      [](unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); });
 }
 
-std::vector<std::string> read_folder(const fs::path& folder) {
+/// The text files of a corpus: a folder's .txt files in name order, or the file itself.
+std::vector<fs::path> corpus_files(const fs::path& location) {
+  if (!fs::is_directory(location)) return {location};
   std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(folder)) {
+  for (const auto& entry : fs::directory_iterator(location)) {
     if (entry.is_regular_file() && entry.path().extension() == ".txt") files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::vector<std::string> read_documents(const std::vector<fs::path>& files) {
   std::vector<std::string> documents;
   for (const auto& file : files) {
     std::string text = read_document(file);
@@ -87,14 +93,9 @@ constexpr std::uintmax_t kMaxCorpusBytes = std::uintmax_t{2} << 30;
 
 /// A corpus is read into memory whole (text, then its tokens: about 5 bytes a character), so its
 /// size is bounded before anything is read.
-void check_corpus_size(const fs::path& location) {
+void check_corpus_size(const fs::path& location, const std::vector<fs::path>& files) {
   std::uintmax_t bytes = 0;
-  if (fs::is_directory(location)) {
-    for (const auto& entry : fs::directory_iterator(location))
-      if (entry.is_regular_file() && entry.path().extension() == ".txt") bytes += entry.file_size();
-  } else {
-    bytes = fs::file_size(location);
-  }
+  for (const auto& file : files) bytes += fs::file_size(file);
   if (bytes > kMaxCorpusBytes)
     throw UserError(fmt::format("data.path: {} holds {:.2f} GiB of text; a corpus is read into memory and may hold at most "
                                 "{:.0f} GiB", location.string(), bytes / double(1 << 30), kMaxCorpusBytes / double(1 << 30)));
@@ -134,9 +135,10 @@ Corpus load_corpus(const DataOptions& options) {
     }
   }
   corpus.location = location.string();
-  check_corpus_size(location);
+  const std::vector<fs::path> files = corpus_files(location);
+  check_corpus_size(location, files);
   if (fs::is_directory(location)) {
-    corpus.documents = read_folder(location);
+    corpus.documents = read_documents(files);
     if (corpus.documents.empty()) {
       throw UserError("corpus '" + corpus.name + "' is empty: no non-empty .txt files in " +
                       corpus.location);
