@@ -11,7 +11,7 @@ build_dir=${ATTNLAB_BUILD_DIR:-build}
 jobs=${ATTNLAB_JOBS:-$(nproc)}
 packages=(
   g++ cmake ninja-build pkg-config git clang-14 libclang-rt-14-dev
-  libtorch-dev libopenblas0-pthread
+  libtorch-dev libgloo-dev libopenblas0-pthread
   libyaml-cpp-dev libfmt-dev catch2 libhdf5-dev libcli11-dev libsentencepiece-dev libgoogle-perftools-dev
   bible-kjv bible-kjv-text python3-h5py python3-torch
   slurm-wlm munge

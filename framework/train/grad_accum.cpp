@@ -7,11 +7,11 @@ namespace attnlab {
 namespace F = torch::nn::functional;
 
 StepLoss forward_backward(TransformerLM& model, const torch::Tensor& x, const torch::Tensor& y, int64_t micro_batches,
-                          Precision precision, const torch::Device& device) {
+                          Precision precision, const torch::Device& device, Shard shard) {
   for (auto& p : model->parameters()) {
     if (p.grad().defined()) p.grad().zero_();
   }
-  if (micro_batches == 1) {  // the single pass, kept op for op so runs without accumulation keep their numbers
+  if (micro_batches == 1 && shard.count == 1) {  // the single pass, kept op for op so runs without accumulation keep their numbers
     StepLoss out;
     {
       AutocastScope autocast(precision, device);
@@ -24,7 +24,8 @@ StepLoss forward_backward(TransformerLM& model, const torch::Tensor& x, const to
   }
   // cross_entropy's default ignore_index is the dataset's kIgnore: count what it averages over.
   const auto trained = (y != F::CrossEntropyFuncOptions().ignore_index()).sum().clamp_min(1).to(torch::kFloat32);
-  const auto rows = x.chunk(micro_batches), targets = y.chunk(micro_batches);
+  const auto rows = x.chunk(shard.count)[shard.index].chunk(micro_batches);
+  const auto targets = y.chunk(shard.count)[shard.index].chunk(micro_batches);
   torch::Tensor loss_sum = torch::zeros({}, torch::kFloat32).to(device), aux_sum = loss_sum.clone();
   // A training forward may update buffers (a schedule that counts steps): every micro-batch starts
   // from the step's buffers, and the step ends where one forward leaves them.

@@ -17,10 +17,19 @@ struct StepLoss {
   torch::Tensor objective;  ///< [] loss plus the mixers' auxiliary loss (what was differentiated)
 };
 
+/// This rank's rows of a data-parallel step: shard `index` of `count` equal row chunks.
+struct Shard {
+  int64_t index = 0;
+  int64_t count = 1;
+};
+
 /// Accumulates d(objective)/d(parameters) into `.grad` (zeroed first) over `micro_batches`
 /// equal row chunks of x, y [B, T] (y: kIgnore where not trained). 1 is today's single pass,
 /// bit for bit. B must be a multiple of micro_batches (TrainOptions checks it).
+/// With `shard.count` > 1 only the shard's rows are run (each in `micro_batches` chunks), still
+/// normalised by the whole batch's trained tokens: the loss, the objective and the gradients
+/// are this shard's share, and their sum over the shards is the whole batch's.
 StepLoss forward_backward(TransformerLM& model, const torch::Tensor& x, const torch::Tensor& y, int64_t micro_batches,
-                          Precision precision, const torch::Device& device);
+                          Precision precision, const torch::Device& device, Shard shard = {});
 
 }  // namespace attnlab

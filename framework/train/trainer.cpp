@@ -130,7 +130,14 @@ Trainer::StepResult Trainer::train_step(double lr) {
   for (auto& group : optimizer_->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
   auto [x, y] = data_->train_batch(train_.batch_size, seq_len_, seed_, step_);  // [B, T] each; y: kIgnore where not trained
   x = x.to(device_), y = y.to(device_);
-  const auto [loss, objective] = forward_backward(model_, x, y, train_.grad_accum, precision_, device_);
+  const Shard shard = group_ ? Shard{group_->rank(), group_->world()} : Shard{};
+  auto [loss, objective] = forward_backward(model_, x, y, train_.grad_accum, precision_, device_, shard);
+  if (group_) {  // each rank holds its share of the batch's loss and gradients: sum them
+    std::vector<torch::Tensor> shared{torch::stack({loss.detach(), objective.detach()})};
+    for (auto& p : parameters_) shared.push_back(p.grad());
+    group_->all_reduce_sum(shared);
+    loss = shared[0][0], objective = shared[0][1];
+  }
   // Global grad norm and clipping without a host sync.
   std::vector<torch::Tensor> norms;
   for (auto& p : parameters_) {
@@ -155,6 +162,11 @@ Trainer::StepResult Trainer::train_step(double lr) {
 
 EvalResult Trainer::run() {
   model_->train();
+  if (group_) {  // every rank starts from rank 0's weights (a fresh init or the checkpoint all loaded)
+    std::vector<torch::Tensor> state = model_->parameters();
+    for (const auto& b : model_->buffers()) state.push_back(b);
+    group_->broadcast(state);
+  }
   const int64_t tokens_per_step = train_.batch_size * seq_len_;
   TrainMeter meter(store_, log_, train_.steps, tokens_per_step, device_);
   StepProfiler profiler(train_.profile_steps, step_, run_dir_ / "profile.json", log_);
@@ -176,14 +188,15 @@ EvalResult Trainer::run() {
     // A checkpoint step always ends a logging interval: a resumed run's rows then average the same steps.
     if (step_ % train_.log_every == 0 || last_step || checkpoint_due) meter.write_row(step_, tokens_, lr);
     evaluated_last = step_ % train_.eval_every == 0 || last_step;
-    if (evaluated_last) {
+    if (evaluated_last && writes()) {
       last = evaluate_and_record();
       meter.restart_clock();  // evaluation time is not training throughput
     }
-    if (checkpoint_due) {
+    if (checkpoint_due && writes()) {
       save(train_.keep_checkpoints ? run_dir_ / fmt::format("checkpoint_{:07d}.pt", step_) : checkpoint_path(run_dir_));
     }
   }
+  if (!writes()) return last;
   if (!evaluated_last) last = evaluate_and_record();
   save(checkpoint_path(run_dir_));
   return last;

@@ -14,6 +14,7 @@
 #include "data/token_data.h"
 #include "model/transformer_lm.h"
 #include "train/autocast_scope.h"
+#include "train/data_parallel.h"
 #include "train/eval_recorder.h"
 #include "train/evaluator.h"
 #include "train/lr_schedule.h"
@@ -41,6 +42,11 @@ class Trainer {
   /// Trains from the current step to train.steps, evaluating every eval_every steps and at the end,
   /// then writes the final checkpoint. Returns the last validation result.
   EvalResult run();
+
+  /// Trains data-parallel (train/data_parallel.h): this rank runs its slice of every batch and the
+  /// gradients are summed over the ranks. Only rank 0 evaluates, writes rows and checkpoints; the
+  /// others pass a store and log nobody reads. Set before run().
+  void set_data_parallel(std::shared_ptr<DataParallel> group) { group_ = std::move(group); }
 
   /// Calls `hook(step)` after every optimizer step (or skipped step), before its row is logged:
   /// for callbacks that watch or change the model (tests inject faults with it).
@@ -73,6 +79,8 @@ class Trainer {
   /// "; the last good checkpoint is <path> (step N)" or "; no checkpoint was written yet".
   std::string last_checkpoint_note() const;
   void save(const std::filesystem::path& path);
+  /// Rank 0 of a data-parallel run, or the only process: the one that evaluates and writes.
+  bool writes() const { return !group_ || group_->rank() == 0; }
 
   TransformerLM model_;
   std::shared_ptr<const data::Dataset> data_;
@@ -97,6 +105,7 @@ class Trainer {
   std::filesystem::path last_checkpoint_;  // the latest checkpoint written or resumed from
   int64_t last_checkpoint_step_ = 0;
   std::function<void(int64_t)> step_end_hook_;
+  std::shared_ptr<DataParallel> group_;  // null: one process
 };
 
 }  // namespace attnlab

@@ -1,0 +1,208 @@
+#include "train/data_parallel.h"
+
+#include <fmt/format.h>
+#include <torch/version.h>
+
+#include <cstdlib>
+
+#include "core/error.h"
+
+#ifdef ATTNLAB_HAVE_C10D
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#ifdef USE_C10D_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+#endif
+
+namespace attnlab {
+
+namespace {
+
+/// The integer in $name, or `fallback` when it is unset; UserError when it is not a number.
+int env_int(const char* name, int fallback) {
+  const char* text = std::getenv(name);
+  if (!text || !*text) return fallback;
+  char* end = nullptr;
+  const long value = std::strtol(text, &end, 10);
+  if (*end != '\0' || value < 0 || value > 1 << 24) throw UserError(fmt::format("${}: expected a count, got '{}'", name, text));
+  return static_cast<int>(value);
+}
+
+}  // namespace
+
+RankEnv RankEnv::from_env() {
+  RankEnv env;
+  const bool torchrun = std::getenv("WORLD_SIZE") != nullptr;
+  // Slurm's variables only count inside a job step that asked for data parallelism: the job
+  // script of launcher=slurm sets ATTNLAB_SLURM_RANKS (a one-task array job is not distributed).
+  const bool slurm = !torchrun && std::getenv("ATTNLAB_SLURM_RANKS") && std::getenv("SLURM_PROCID");
+  if (torchrun) {
+    env.world = env_int("WORLD_SIZE", 1);
+    env.rank = env_int("RANK", 0);
+    env.local_rank = env_int("LOCAL_RANK", env.rank);
+  } else if (slurm) {
+    env.world = env_int("SLURM_NTASKS", 1);
+    env.rank = env_int("SLURM_PROCID", 0);
+    env.local_rank = env_int("SLURM_LOCALID", 0);
+  }
+  if (env.world < 1) throw UserError("$WORLD_SIZE: must be at least 1");
+  if (env.rank >= env.world) throw UserError(fmt::format("rank {} is outside a world of {} ranks ($RANK / $SLURM_PROCID)", env.rank, env.world));
+  if (const char* addr = std::getenv("MASTER_ADDR"); addr && *addr) env.master_addr = addr;
+  env.master_port = env_int("MASTER_PORT", env.master_port);
+  if (env.master_port < 1 || env.master_port > 65535) throw UserError(fmt::format("$MASTER_PORT: {} is not a port", env.master_port));
+  return env;
+}
+
+#ifdef ATTNLAB_HAVE_C10D
+
+#if TORCH_VERSION_MAJOR >= 2
+using GroupBase = c10d::Backend;  // 2.x: ProcessGroupGloo/NCCL are backends of a ProcessGroup
+#else
+using GroupBase = c10d::ProcessGroup;
+#endif
+
+struct DataParallel::Group {
+  c10::intrusive_ptr<c10d::Store> store;
+  c10::intrusive_ptr<GroupBase> group;
+};
+
+bool data_parallel_available() { return true; }
+
+namespace {
+
+/// The first line of a c10d/Gloo error, without LibTorch's backtrace.
+std::string first_line(const std::exception& e) {
+  std::string text = e.what();
+  if (const auto* error = dynamic_cast<const c10::Error*>(&e)) text = error->what_without_backtrace();
+  const auto end = text.find('\n');
+  return end == std::string::npos ? text : text.substr(0, end);
+}
+
+/// Runs `op` on flat buckets of `tensors` (same dtype and device within a bucket) and copies the
+/// results back. All buckets are started before the first is waited on.
+template <typename Op>
+void bucketed(const std::vector<torch::Tensor>& tensors, int64_t bucket_bytes, Op op) {
+  std::vector<std::vector<torch::Tensor>> buckets;
+  int64_t bytes = 0;
+  for (const auto& t : tensors) {
+    if (!t.defined()) continue;
+    const int64_t size = t.numel() * static_cast<int64_t>(t.element_size());
+    const bool same_kind = !buckets.empty() && buckets.back().front().dtype() == t.dtype() &&
+                           buckets.back().front().device() == t.device();
+    if (buckets.empty() || !same_kind || bytes + size > bucket_bytes) {
+      buckets.emplace_back();
+      bytes = 0;
+    }
+    buckets.back().push_back(t);
+    bytes += size;
+  }
+  std::vector<std::vector<torch::Tensor>> flats;  // one [n] tensor per bucket
+  std::vector<c10::intrusive_ptr<c10d::Work>> works;
+  for (const auto& bucket : buckets) {
+    std::vector<torch::Tensor> pieces;
+    for (const auto& t : bucket) pieces.push_back(t.detach().reshape(-1));
+    flats.push_back({torch::cat(pieces)});
+    works.push_back(op(flats.back()));
+  }
+  for (size_t i = 0; i < buckets.size(); ++i) {
+    works[i]->wait();
+    torch::NoGradGuard no_grad;
+    int64_t offset = 0;
+    for (const auto& t : buckets[i]) {
+      t.copy_(flats[i][0].narrow(0, offset, t.numel()).view_as(t));
+      offset += t.numel();
+    }
+  }
+}
+
+}  // namespace
+
+DataParallel::DataParallel(const RankEnv& env, std::chrono::milliseconds timeout, const torch::Device& device)
+    : env_(env), timeout_(timeout), group_(std::make_unique<Group>()) {
+  try {
+    c10d::TCPStoreOptions store_options;
+    store_options.port = static_cast<std::uint16_t>(env.master_port);
+    store_options.isServer = env.rank == 0;
+    store_options.numWorkers = env.world;
+    store_options.waitWorkers = true;
+    store_options.timeout = timeout;
+    group_->store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, store_options);
+    if (device.is_cuda()) {
+#ifdef USE_C10D_NCCL
+      auto options = c10d::ProcessGroupNCCL::Options::create();
+      options->timeout = timeout;
+      group_->group = c10::make_intrusive<c10d::ProcessGroupNCCL>(group_->store, env.rank, env.world, options);
+#else
+      throw UserError("distributed: this LibTorch has no NCCL (c10d built without USE_C10D_NCCL); train on device=cpu with Gloo");
+#endif
+    } else {
+      auto options = c10d::ProcessGroupGloo::Options::create(timeout);
+      if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname && *ifname) {
+        options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
+      } else if (env.master_addr == "127.0.0.1" || env.master_addr == "localhost") {
+        options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
+      } else {
+        options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+      }
+      options->threads = 2;
+      group_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(group_->store, env.rank, env.world, options);
+    }
+  } catch (const UserError&) {
+    throw;
+  } catch (const std::exception& e) {
+    fail(fmt::format("meeting the other ranks at {}:{}", env.master_addr, env.master_port), e);
+  }
+}
+
+DataParallel::~DataParallel() = default;
+
+void DataParallel::fail(const std::string& what, const std::exception& e) const {
+  throw std::runtime_error(fmt::format("distributed: rank {} of {} failed {} (another rank died or stalled longer than "
+                                       "distributed.timeout_s = {}): {}",
+                                       env_.rank, env_.world, what, timeout_.count() / 1000.0, first_line(e)));
+}
+
+void DataParallel::broadcast(const std::vector<torch::Tensor>& tensors) {
+  try {
+    bucketed(tensors, 25 << 20, [&](std::vector<torch::Tensor>& flat) { return group_->group->broadcast(flat); });
+  } catch (const std::exception& e) {
+    fail("in a broadcast", e);
+  }
+}
+
+void DataParallel::all_reduce_sum(const std::vector<torch::Tensor>& tensors, int64_t bucket_bytes) {
+  try {
+    bucketed(tensors, bucket_bytes, [&](std::vector<torch::Tensor>& flat) { return group_->group->allreduce(flat); });
+  } catch (const std::exception& e) {
+    fail("in an all-reduce", e);
+  }
+}
+
+void DataParallel::barrier() {
+  try {
+    group_->group->barrier()->wait();
+  } catch (const std::exception& e) {
+    fail("at a barrier", e);
+  }
+}
+
+#else  // no c10d in this build
+
+struct DataParallel::Group {};
+
+bool data_parallel_available() { return false; }
+
+DataParallel::DataParallel(const RankEnv& env, std::chrono::milliseconds timeout, const torch::Device&)
+    : env_(env), timeout_(timeout) {
+  throw UserError("distributed: this attnlab was built without LibTorch's c10d/Gloo (install libgloo-dev and rebuild)");
+}
+DataParallel::~DataParallel() = default;
+void DataParallel::fail(const std::string& what, const std::exception& e) const { throw std::runtime_error(what + e.what()); }
+void DataParallel::broadcast(const std::vector<torch::Tensor>&) {}
+void DataParallel::all_reduce_sum(const std::vector<torch::Tensor>&, int64_t) {}
+void DataParallel::barrier() {}
+
+#endif
+
+}  // namespace attnlab
