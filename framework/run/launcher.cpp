@@ -22,6 +22,7 @@
 #include "run/run_job.h"
 #include "run/sweep_dir.h"
 #include "run/sweep_launcher.h"
+#include "train/data_parallel.h"
 
 namespace attnlab {
 
@@ -99,7 +100,9 @@ int launch(const LaunchRequest& request) {
                   std::getenv("ATTNLAB_LOG_PREFIX") ? std::getenv("ATTNLAB_LOG_PREFIX") : "");
     } catch (const std::exception& e) {
       fs::create_directories(request.run_dir);
-      std::ofstream(fs::path(request.run_dir) / "error.txt") << e.what() << '\n';
+      const int rank = RankEnv::from_env().rank;  // a data-parallel job's ranks share the folder
+      std::ofstream(fs::path(request.run_dir) / (rank == 0 ? std::string("error.txt") : fmt::format("error_rank{}.txt", rank)))
+          << e.what() << '\n';
       throw;
     }
     return 0;
@@ -143,6 +146,7 @@ int launch(const LaunchRequest& request) {
   if (single && launcher_name(launcher_options) == "local") {
     RunPlan plan = make_plan(request, jobs[0].overrides);
     EvalResult result = execute_run(plan, dir);
+    if (RankEnv::from_env().distributed()) return 0;  // a rank of a run started by torchrun or srun: its log says it
     std::cout << fmt::format("done: val loss {:.4f} | ppl {:.3f} | bpc {:.4f} | {}", result.loss, result.ppl,
                              result.bpc, dir.string())
               << std::endl;
@@ -204,6 +208,7 @@ int resume(const fs::path& dir, int jobs) {
   }
   if (!fs::is_directory(dir)) throw UserError("--resume: no such directory: " + dir.string());
   EvalResult result = resume_run(dir);
+  if (RankEnv::from_env().distributed()) return 0;  // a rank: the process that started the ranks says it
   std::cout << fmt::format("done: val loss {:.4f} | ppl {:.3f} | bpc {:.4f} | {}", result.loss, result.ppl, result.bpc,
                            dir.string())
             << std::endl;

@@ -27,6 +27,12 @@ RunConfig RunConfig::from_config(const cfg::Node& root) {
   c.threads = r.integer("threads", c.threads);
   c.out_dir = r.string("out_dir", c.out_dir);
   c.init_from = r.optional_string("init_from").value_or("");
+  if (const cfg::Node* node = r.child("distributed"); node && !node->is_null()) {
+    cfg::MapReader d(*node, "distributed");
+    c.distributed.nproc = d.integer("nproc", c.distributed.nproc);
+    c.distributed.timeout_s = d.number("timeout_s", c.distributed.timeout_s);
+    d.finish();
+  }
   r.ignore("launcher");  // how a sweep runs, not what a run does: read by run/sweep_launcher.h
   r.finish();
   auto where = [&](const char* section, const char* key) {
@@ -35,6 +41,16 @@ RunConfig RunConfig::from_config(const cfg::Node& root) {
     return node ? node->source() : root.source();
   };
   if (c.threads < 0) cfg::fail_at(where(nullptr, "threads"), fmt::format("threads: must be >= 0 (0 = one per core), got {}", c.threads));
+  if (c.distributed.nproc < 1 || c.distributed.nproc > 1024)
+    cfg::fail_at(where("distributed", "nproc"), fmt::format("distributed.nproc: must be 1 to 1024, got {}", c.distributed.nproc));
+  if (!(c.distributed.timeout_s > 0))
+    cfg::fail_at(where("distributed", "timeout_s"), fmt::format("distributed.timeout_s: must be > 0, got {}", c.distributed.timeout_s));
+  if (c.train.batch_size % (c.distributed.nproc * c.train.grad_accum) != 0)
+    cfg::fail_at(where("distributed", "nproc"),
+                 fmt::format("train.batch_size: {} rows cannot be split into distributed.nproc = {} ranks x train.grad_accum "
+                             "= {} micro-batches (the global batch must be a multiple of {})",
+                             c.train.batch_size, c.distributed.nproc, c.train.grad_accum,
+                             c.distributed.nproc * c.train.grad_accum));
   // ctx is the model's context: Q/K streams, caches and evaluation windows are sized by it.
   if (c.train.seq_len > c.model.ctx)
     cfg::fail_at(where("train", "seq_len"), fmt::format("train.seq_len: {} is longer than model.ctx {} (a model trains on "

@@ -10,6 +10,13 @@
 
 namespace attnlab {
 
+/// `distributed:` data-parallel training (train/data_parallel.h); train.batch_size stays the
+/// global batch, split over the ranks.
+struct DistributedOptions {
+  int64_t nproc = 1;        ///< ranks per machine: `attnlab run` starts them (torchrun's --nproc-per-node)
+  double timeout_s = 300;   ///< a collective waiting longer fails the run (a rank died or stalled)
+};
+
 struct RunConfig {
   ModelOptions model;
   cfg::Node mixer;               ///< the `mixer:` map, read by the mixer's factory
@@ -22,6 +29,7 @@ struct RunConfig {
   int64_t threads = 0;           ///< cores for the process (0 = all, divided among parallel jobs); see configure_threads()
   std::string out_dir = "runs";  ///< run directories go to <out_dir>/<experiment>/<timestamp>
   std::string init_from;         ///< a run directory or checkpoint whose weights start this run ("" = none)
+  DistributedOptions distributed;
 
   /// Strict read of the root: every key known, every value typed (UserError with file:line otherwise).
   static RunConfig from_config(const cfg::Node& root);

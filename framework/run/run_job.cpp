@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
@@ -17,10 +18,14 @@
 #include "data/dataset.h"
 #include "data/token_data.h"
 #include "model/layer_plan.h"
+#include "results/run_reader.h"
 #include "results/run_store.h"
+#include "results/schema.h"
 #include "run/plan.h"
+#include "run/rank_launcher.h"
 #include "run/run_log.h"
 #include "train/checkpoint.h"
+#include "train/data_parallel.h"
 #include "train/trainer.h"
 #include "train/warm_start.h"
 
@@ -172,15 +177,93 @@ EvalResult guarded(results::RunStore& store, RunLog& log, Body body) {
   }
 }
 
+/// This process's rank of a data-parallel run (null when it trains alone): the process group,
+/// joined once the data and the model are ready.
+std::shared_ptr<DataParallel> join_group(const RunConfig& config, const RankEnv& env, const Prepared& p) {
+  if (!env.distributed()) return nullptr;
+  const int64_t parts = env.world * config.train.grad_accum;
+  if (config.train.batch_size % parts != 0)
+    throw UserError(fmt::format("train.batch_size: {} rows cannot be split into {} ranks x train.grad_accum = {} "
+                                "micro-batches (the global batch must be a multiple of {})",
+                                config.train.batch_size, env.world, config.train.grad_accum, parts));
+  const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(config.distributed.timeout_s * 1000));
+  return std::make_shared<DataParallel>(env, timeout, torch::Device(p.device));
+}
+
+/// Rank r > 0 trains in step with rank 0 and writes nothing: its rows go to a scratch run file,
+/// removed at the end, and its log is silent. Resumes from `checkpoint` when given.
+EvalResult follow(const RunConfig& config, Prepared& p, std::shared_ptr<DataParallel> group, const fs::path& run_dir,
+                  const std::string& config_yaml, const fs::path& checkpoint) {
+  std::string scratch_template = (fs::temp_directory_path() / "attnlab-rank-XXXXXX").string();
+  if (!mkdtemp(scratch_template.data())) throw std::runtime_error("distributed: cannot make a scratch folder in /tmp");
+  const fs::path scratch = scratch_template;
+  struct Remove {
+    fs::path dir;
+    ~Remove() {
+      std::error_code ignored;
+      fs::remove_all(dir, ignored);
+    }
+  } remove{scratch};
+  results::RunInfo info;
+  info.config_yaml = config_yaml;
+  results::RunStore store = results::RunStore::create((scratch / "run.h5").string(), info);
+  RunLog log = RunLog::silent();
+  Trainer trainer(p.model, p.dataset, config.train, config.eval, static_cast<uint64_t>(config.seed), run_dir, store, log,
+                  config_yaml);
+  trainer.set_data_parallel(std::move(group));
+  if (!checkpoint.empty()) trainer.resume_from(checkpoint.string());
+  return trainer.run();
+}
+
+/// The last validation row of the run file the ranks wrote.
+EvalResult last_eval(const fs::path& run_file) {
+  const results::RunReader reader(run_file.string());
+  const auto splits = reader.strings(results::kEvalTable, "split");
+  const auto loss = reader.doubles(results::kEvalTable, "loss"), ppl = reader.doubles(results::kEvalTable, "ppl"),
+             bpc = reader.doubles(results::kEvalTable, "bpc");
+  EvalResult r;
+  for (size_t i = 0; i < splits.size(); ++i) {
+    if (splits[i] == results::kValSplit) r.loss = loss[i], r.ppl = ppl[i], r.bpc = bpc[i];
+  }
+  return r;
+}
+
+/// distributed.nproc > 1 in a process that is no rank yet: start the ranks here (torchrun).
+/// `args` make each of them run or resume the run in `run_dir`, which `prepare_dir` sets up
+/// once the config has been checked.
+template <typename PrepareDir>
+EvalResult run_ranks(const RunConfig& config, bool resuming, const fs::path& run_dir, const std::vector<std::string>& args,
+                     PrepareDir prepare_dir) {
+  if (!data_parallel_available())
+    throw UserError(fmt::format("distributed.nproc: {} ranks need LibTorch's c10d and Gloo, and this attnlab was built "
+                                "without them (apt install libgloo-dev, then rebuild)", config.distributed.nproc));
+  prepare(config, resuming);  // bad input fails here, before anything is written (and text is tokenised once)
+  prepare_dir();
+  const auto grace = std::chrono::milliseconds(static_cast<int64_t>(config.distributed.timeout_s * 1000));
+  run_local_ranks(run_dir, static_cast<int>(config.distributed.nproc), config.threads, grace, args);
+  return last_eval(run_dir / "run.h5");
+}
+
 }  // namespace
 
 EvalResult execute_run(const RunPlan& plan, const fs::path& run_dir, const std::string& console_prefix) {
   const RunConfig& config = plan.config;
+  const RankEnv env = RankEnv::from_env();
+  auto make_dir = [&] {
+    if (fs::exists(run_dir / "run.h5")) throw UserError("run directory " + run_dir.string() + " already holds a run");
+    fs::create_directories(run_dir);
+    write_text(run_dir / "config.yaml", plan.config_yaml);
+    write_text(run_dir / "overrides.yaml", overrides_yaml(plan.overrides));
+  };
+  if (!env.distributed() && config.distributed.nproc > 1) {
+    std::vector<std::string> args{"run", "--run-dir", run_dir.string(), "--resolved-config", (run_dir / "config.yaml").string()};
+    args.insert(args.end(), plan.overrides.begin(), plan.overrides.end());
+    return run_ranks(config, false, run_dir, args, make_dir);
+  }
   Prepared p = prepare(config, /*resuming=*/false);
-  if (fs::exists(run_dir / "run.h5")) throw UserError("run directory " + run_dir.string() + " already holds a run");
-  fs::create_directories(run_dir);
-  write_text(run_dir / "config.yaml", plan.config_yaml);
-  write_text(run_dir / "overrides.yaml", overrides_yaml(plan.overrides));
+  std::shared_ptr<DataParallel> group = join_group(config, env, p);
+  if (env.rank > 0) return follow(config, p, group, run_dir, plan.config_yaml, {});
+  make_dir();
   RunLog log((run_dir / "log.txt").string(), console_prefix);
 
   results::RunInfo info;
@@ -200,9 +283,12 @@ EvalResult execute_run(const RunPlan& plan, const fs::path& run_dir, const std::
   if (std::isfinite(gemm_gflops)) store.set_attribute("gemm_gflops", gemm_gflops);
   print_summary(log, config, p, run_dir);
   log.line(fmt::format("blas     {} | sgemm 512^3 {:.0f} GFLOP/s", blas_core, gemm_gflops));
+  if (group) log.line(fmt::format("ranks    {} (c10d, {}:{}), {} rows each", env.world, env.master_addr, env.master_port,
+                                  config.train.batch_size / env.world));
   return guarded(store, log, [&] {
     Trainer trainer(p.model, p.dataset, config.train, config.eval, static_cast<uint64_t>(config.seed), run_dir, store, log,
                     plan.config_yaml);
+    trainer.set_data_parallel(group);
     return trainer.run();
   });
 }
@@ -214,12 +300,18 @@ EvalResult resume_run(const fs::path& run_dir, const std::string& console_prefix
   RunPlan plan;
   plan.config_yaml = read_checkpoint_meta(checkpoint.string()).config_yaml;
   plan.config = RunConfig::from_config(cfg::parse_yaml(plan.config_yaml, checkpoint.string() + " (config)"));
+  const RankEnv env = RankEnv::from_env();
+  if (!env.distributed() && plan.config.distributed.nproc > 1)
+    return run_ranks(plan.config, true, run_dir, {"run", "--resume", run_dir.string()}, [] {});
   Prepared p = prepare(plan.config, /*resuming=*/true);
+  std::shared_ptr<DataParallel> group = join_group(plan.config, env, p);
+  if (env.rank > 0) return follow(plan.config, p, group, run_dir, plan.config_yaml, checkpoint);
   RunLog log((run_dir / "log.txt").string(), console_prefix);
   results::RunStore store = results::RunStore::open((run_dir / "run.h5").string());
   return guarded(store, log, [&] {
     Trainer trainer(p.model, p.dataset, plan.config.train, plan.config.eval, static_cast<uint64_t>(plan.config.seed),
                     run_dir, store, log, plan.config_yaml);
+    trainer.set_data_parallel(group);
     trainer.resume_from(checkpoint.string());
     log.line(fmt::format("resumed  {} at step {}", run_dir.string(), trainer.step()));
     return trainer.run();

@@ -18,13 +18,21 @@ RunLog::RunLog(const std::string& log_path, std::string prefix)
   }
 }
 
+RunLog RunLog::silent() {
+  RunLog log;
+  log.console_ = false;
+  return log;
+}
+
 void RunLog::line(const std::string& text) {
+  if (!console_) return;
   end_progress();
   std::cout << prefix_ << text << '\n' << std::flush;
   if (file_) file_ << text << '\n' << std::flush;
 }
 
 void RunLog::progress(const std::string& text) {
+  if (!console_) return;
   if (tty_) {
     std::cout << "\r\033[K" << prefix_ << text << std::flush;
     progress_pending_ = true;

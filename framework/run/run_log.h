@@ -11,6 +11,8 @@ class RunLog {
  public:
   /// `log_path` empty: console only. `prefix` is prepended to console lines (a sweep job's name).
   explicit RunLog(const std::string& log_path = "", std::string prefix = "");
+  /// Writes nothing anywhere: the log of a data-parallel rank other than 0.
+  static RunLog silent();
 
   /// A permanent line: console + log file.
   void line(const std::string& text);
@@ -27,6 +29,7 @@ class RunLog {
   std::string prefix_;
   bool tty_ = false;
   bool progress_pending_ = false;
+  bool console_ = true;
 };
 
 /// "1h02m", "3m05s", "12s".

@@ -20,6 +20,8 @@
 #include "core/error.h"
 #include "core/subprocess.h"
 #include "results/run_reader.h"
+#include "config/yaml_loader.h"
+#include "run/run_config.h"
 #include "run/slurm_state.h"
 
 namespace attnlab {
@@ -34,6 +36,7 @@ SlurmOptions SlurmOptions::from_config(const cfg::Node& section) {
   o.time = r.optional_string("time").value_or("");
   o.cpus_per_task = r.integer("cpus_per_task", o.cpus_per_task);
   o.gpus = r.integer("gpus", o.gpus);
+  o.nodes = r.integer("nodes", o.nodes);
   o.mem = r.optional_string("mem").value_or("");
   o.job_name = r.optional_string("job_name").value_or("");
   if (const cfg::Node* args = r.child("sbatch_args"); args && !args->is_null()) {
@@ -50,6 +53,7 @@ SlurmOptions SlurmOptions::from_config(const cfg::Node& section) {
   };
   check("cpus_per_task", o.cpus_per_task >= 1, "must be at least 1");
   check("gpus", o.gpus >= 0, "must be 0 or more");
+  check("nodes", o.nodes >= 1, "must be at least 1");
   check("poll_s", o.poll_s > 0, "must be positive");
   return o;
 }
@@ -79,6 +83,10 @@ std::vector<std::string> sbatch_command(const SlurmOptions& options, const Array
   if (!options.time.empty()) argv.push_back("--time=" + options.time);
   argv.push_back("--cpus-per-task=" + std::to_string(options.cpus_per_task));
   if (options.gpus > 0) argv.push_back("--gres=gpu:" + std::to_string(options.gpus));
+  if (submission.distributed()) {
+    argv.push_back("--nodes=" + std::to_string(submission.nodes));
+    argv.push_back("--ntasks-per-node=" + std::to_string(submission.ranks_per_node));
+  }
   if (!options.mem.empty()) argv.push_back("--mem=" + options.mem);
   argv.insert(argv.end(), options.sbatch_args.begin(), options.sbatch_args.end());
   argv.push_back(submission.script);
@@ -94,16 +102,23 @@ std::string parse_sbatch_job_id(const std::string& out) {
   return id;
 }
 
-std::string batch_script(const std::string& exe, const std::string& sweep_dir) {
+std::string batch_script(const std::string& exe, const std::string& sweep_dir, bool distributed) {
   auto quote = [](const std::string& text) {
     std::string out = "'";
     for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
     return out + "'";
   };
-  return "#!/bin/sh\n"
-         "# A Slurm array task of an attnlab sweep: runs job number $SLURM_ARRAY_TASK_ID of index.yaml\n"
-         "# (written by attnlab run launcher=slurm; see docs/slurm.md).\n"
-         "exec " + quote(exe) + " run --sweep-task " + quote(sweep_dir) + "\n";
+  const std::string head =
+      "#!/bin/sh\n"
+      "# A Slurm array task of an attnlab sweep: runs job number $SLURM_ARRAY_TASK_ID of index.yaml\n"
+      "# (written by attnlab run launcher=slurm; see docs/slurm.md).\n";
+  const std::string ranks =
+      "# One data-parallel job: srun starts a rank on every task (docs/distributed.md).\n"
+      "MASTER_ADDR=$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)\n"
+      "MASTER_PORT=$((20000 + SLURM_JOB_ID % 20000))\n"
+      "export MASTER_ADDR MASTER_PORT ATTNLAB_SLURM_RANKS=1\n"
+      "exec srun --kill-on-bad-exit=1 ";
+  return head + (distributed ? ranks : std::string("exec ")) + quote(exe) + " run --sweep-task " + quote(sweep_dir) + "\n";
 }
 
 const SweepJob& task_job(const SweepDir& sweep, int index) {
@@ -270,6 +285,26 @@ void SlurmLauncher::check() const {
   }
 }
 
+namespace {
+
+/// The jobs' distributed.nproc: one array has one shape, so the jobs must agree.
+int64_t ranks_per_node(const SweepDir& sweep, const std::vector<int>& indices) {
+  int64_t ranks = 0;
+  for (int index : indices) {
+    const SweepJob& job = sweep.jobs[static_cast<size_t>(index)];
+    const fs::path resolved = sweep.resolved_config(job);
+    if (!fs::exists(resolved)) continue;  // a sweep from before configs were composed at launch
+    const int64_t nproc = RunConfig::from_config(cfg::load_yaml_file(resolved.string())).distributed.nproc;
+    if (ranks != 0 && nproc != ranks)
+      throw UserError(fmt::format("launcher=slurm: job {} has distributed.nproc = {} and another {}; the jobs of one "
+                                  "array must run the same number of ranks", job.name, nproc, ranks));
+    ranks = nproc;
+  }
+  return std::max<int64_t>(ranks, 1);
+}
+
+}  // namespace
+
 int SlurmLauncher::operator()(SweepDir& sweep, int parallel) {
   check();
   reconcile(sweep);
@@ -283,11 +318,14 @@ int SlurmLauncher::operator()(SweepDir& sweep, int parallel) {
   sweep.dir = fs::absolute(sweep.dir);
   const fs::path slurm_dir = sweep.dir / "slurm";
   fs::create_directories(slurm_dir);
+  ArraySubmission submission;
+  submission.nodes = options_.nodes;
+  submission.ranks_per_node = ranks_per_node(sweep, indices);
   const fs::path script = slurm_dir / "task.sh";
-  write_file_atomic(script, slurm::batch_script(fs::read_symlink("/proc/self/exe").string(), sweep.dir.string()));
+  write_file_atomic(script, slurm::batch_script(fs::read_symlink("/proc/self/exe").string(), sweep.dir.string(),
+                                                submission.distributed()));
   fs::permissions(script, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add);
 
-  ArraySubmission submission;
   submission.indices = indices;
   submission.throttle = parallel;
   submission.job_name = options_.job_name.empty() ? "attnlab-" + sweep.dir.parent_path().filename().string()

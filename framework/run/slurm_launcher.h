@@ -28,6 +28,7 @@ struct SlurmOptions {
   std::string time;                      ///< --time per task, e.g. "04:00:00" ("" = the partition's default)
   int64_t cpus_per_task = 1;             ///< --cpus-per-task; a job's `threads: 0` uses them all
   int64_t gpus = 0;                      ///< --gres=gpu:N per task (0 = none)
+  int64_t nodes = 1;                     ///< --nodes of a data-parallel job (distributed.nproc ranks on each)
   std::string mem;                       ///< --mem per task, e.g. "8G" ("" = the partition's default)
   std::string job_name;                  ///< --job-name ("" = attnlab-<experiment>)
   std::vector<std::string> sbatch_args;  ///< more sbatch arguments, verbatim: [--account=lab, --qos=short]
@@ -44,6 +45,9 @@ struct ArraySubmission {
   std::string job_name;      ///< --job-name
   std::string output;        ///< --output pattern (%A array job id, %a task index)
   std::string script;        ///< the batch script
+  int64_t nodes = 1;           ///< --nodes: machines per array task
+  int64_t ranks_per_node = 1;  ///< --ntasks-per-node: the jobs' distributed.nproc (> 1 or nodes > 1: srun starts ranks)
+  bool distributed() const { return nodes * ranks_per_node > 1; }
 };
 
 namespace slurm {
@@ -57,8 +61,10 @@ std::vector<std::string> sbatch_command(const SlurmOptions& options, const Array
 /// The job id `sbatch --parsable` printed ("1234" or "1234;cluster"); UserError when there is none.
 std::string parse_sbatch_job_id(const std::string& out);
 
-/// The batch script of a sweep's tasks: `exec '<exe>' run --sweep-task '<sweep dir>'`.
-std::string batch_script(const std::string& exe, const std::string& sweep_dir);
+/// The batch script of a sweep's tasks: `exec '<exe>' run --sweep-task '<sweep dir>'`; for a
+/// data-parallel job, `srun` starts that on every task, with MASTER_ADDR (the first node),
+/// MASTER_PORT (from the job id) and ATTNLAB_SLURM_RANKS=1 (ranks from $SLURM_PROCID).
+std::string batch_script(const std::string& exe, const std::string& sweep_dir, bool distributed = false);
 
 /// The job `index` of a sweep's index.yaml (an array task's job); UserError when out of range.
 const SweepJob& task_job(const SweepDir& sweep, int index);

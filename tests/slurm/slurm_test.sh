@@ -13,7 +13,9 @@
 #      recognises the jobs that completed meanwhile (nothing resubmitted);
 #   4. SIGINT (Ctrl-C) to the waiting `attnlab run`: the array is cancelled, its jobs recorded CANCELLED;
 #   5. errors: sbatch missing, sbatch rejecting the array (bad partition), a swept launcher option:
-#      exit 2, one line, no sweep left.
+#      exit 2, one line, no sweep left;
+#   6. a data-parallel run (distributed.nproc=2): srun starts 2 ranks, and the curve equals the
+#      local 2-rank run's, bit for bit.
 # Needs root and the packages of scripts/setup.sh (slurm-wlm, munge); exits 77 (skipped) without them.
 # Accounting: no slurmdbd (it needs a MariaDB server): AccountingStorageType=accounting_storage/none,
 # so sacct has nothing and the launcher reads the final states from scontrol (MinJobAge keeps them).
@@ -291,5 +293,31 @@ check_user_error "sbatch rejects the array" "sbatch rejected the job array" \
 check_user_error "launcher options cannot be swept" "cannot be swept" \
   run -m $fast seed=1,2 launcher=slurm launcher.time=1,2 out_dir=runs5
 [ ! -e runs5 ] && ok "no sweep directory left by the errors" || bad "left behind: $(find runs5)"
+
+# --- 6. one data-parallel run through srun (2 tasks on this node, ranks from Slurm): its curve is
+# the local 2-rank run's, bit for bit (same ranks, same summation order)
+dp="data.path=small.txt model.n_layers=2 model.d_model=32 model.n_heads=2 model.ctx=32 train.warmup_steps=2 \
+eval.max_windows=4 eval.batch_size=4 threads=1 train.batch_size=16 train.log_every=1 train.steps=30 train.eval_every=15 \
+distributed.nproc=2"
+if "$attnlab" run $dp out_dir=runs6_local > out6_local.txt 2>&1 && grep -q "built without" out6_local.txt; then
+  echo "skip case 6: built without c10d/Gloo"
+else
+  $attnlab run $dp launcher=slurm launcher.poll_s=0.5 out_dir=runs6 > out6.txt 2>&1
+  code=$?
+  run6=$(ls -d runs6/default/*/run 2> /dev/null)
+  if [ "$code" -eq 0 ] && grep -q "^exec srun" runs6/default/*/slurm/task.sh; then
+    if /usr/bin/python3 - "$run6/run.h5" "$(ls -d runs6_local/default/*/)run.h5" "$run6/log.txt" <<'PY'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+same = all(np.array_equal(a[k][()], b[k][()]) for k in ("train/step", "train/loss", "train/grad_norm", "eval/loss"))
+ranks = "ranks    2 (c10d" in open(sys.argv[3]).read()
+print(f"status {a.attrs['status']}, {len(a['train/loss'])} /train rows, final loss {a['train/loss'][-1]:.6f}, equal to the local run: {same}")
+sys.exit(0 if same and ranks and a.attrs["status"] == "completed" else 1)
+PY
+    then ok "srun, 2 tasks: the local 2-rank curve, bit for bit ($code)"; else bad "srun 2 tasks: curves differ or no ranks line: $(tail -3 out6.txt)"; fi
+  else
+    bad "srun 2 tasks: exit $code: $(tail -3 out6.txt); $(cat runs6/default/*/slurm/*.out 2> /dev/null | tail -5)"
+  fi
+fi
 
 finish

@@ -100,6 +100,22 @@ TEST_CASE("the sbatch command line follows the options", "[slurm]") {
                                  "/runs/q/t/slurm/task.sh"});
 }
 
+TEST_CASE("a data-parallel job asks for its nodes and a task per rank", "[slurm]") {
+  SlurmOptions options;
+  options.nodes = 2;
+  ArraySubmission s = submission({0}, 0);
+  s.nodes = 2;
+  s.ranks_per_node = 4;  // distributed.nproc
+  CHECK(slurm::sbatch_command(options, s) ==
+        std::vector<std::string>{"sbatch", "--parsable", "--array=0", "--job-name=attnlab-quickstart",
+                                 "--output=/runs/q/t/slurm/%A_%a.out", "--cpus-per-task=1", "--nodes=2",
+                                 "--ntasks-per-node=4", "/runs/q/t/slurm/task.sh"});
+  const std::string script = slurm::batch_script("/opt/attnlab/bin/attnlab", "/runs/x", /*distributed=*/true);
+  CHECK(script.find("MASTER_ADDR=$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)\n") != std::string::npos);
+  CHECK(script.find("export MASTER_ADDR MASTER_PORT ATTNLAB_SLURM_RANKS=1\n") != std::string::npos);
+  CHECK(script.find("\nexec srun --kill-on-bad-exit=1 '/opt/attnlab/bin/attnlab' run --sweep-task '/runs/x'\n") != std::string::npos);
+}
+
 TEST_CASE("sbatch --parsable output gives the job id", "[slurm]") {
   CHECK(slurm::parse_sbatch_job_id("1234\n") == "1234");
   CHECK(slurm::parse_sbatch_job_id("77;cluster\n") == "77");
