@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   attnlab::cli::add_analyze_command(app, exit_code);
   attnlab::cli::add_completion_command(app, exit_code);
   attnlab::cli::add_plan_command(app, exit_code);
+  attnlab::cli::add_prepare_data_command(app, exit_code);
   app.footer(
       "Examples:\n"
       "  attnlab run experiments/quickstart.yaml             # a study, then its table: attnlab report <dir>\n"

@@ -28,5 +28,6 @@ void add_generate_command(CLI::App& app, int& exit_code);
 void add_analyze_command(CLI::App& app, int& exit_code);
 void add_completion_command(CLI::App& app, int& exit_code);
 void add_plan_command(CLI::App& app, int& exit_code);
+void add_prepare_data_command(CLI::App& app, int& exit_code);
 
 }  // namespace attnlab::cli

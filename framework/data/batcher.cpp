@@ -15,7 +15,7 @@ uint64_t splitmix64(uint64_t x) {
 
 namespace {
 
-void check_length(const std::vector<int32_t>& tokens, int64_t seq_len, const std::string& split) {
+void check_length(const TokenStream& tokens, int64_t seq_len, const std::string& split) {
   if (seq_len < 1) throw UserError("seq_len must be positive, got " + std::to_string(seq_len));
   if (static_cast<int64_t>(tokens.size()) < seq_len + 1) {
     throw UserError("the " + split + " split has " + std::to_string(tokens.size()) +
@@ -25,24 +25,25 @@ void check_length(const std::vector<int32_t>& tokens, int64_t seq_len, const std
 }
 
 /// Copies windows starting at `starts` into x, y: [N, T].
-std::pair<torch::Tensor, torch::Tensor> gather_windows(const std::vector<int32_t>& tokens,
+std::pair<torch::Tensor, torch::Tensor> gather_windows(const TokenStream& tokens,
                                                        const std::vector<int64_t>& starts, int64_t seq_len) {
   const auto n = static_cast<int64_t>(starts.size());
   auto x = torch::empty({n, seq_len}, torch::kInt64);  // [N, T]
   auto y = torch::empty({n, seq_len}, torch::kInt64);  // [N, T]
   int64_t* px = x.data_ptr<int64_t>();
   int64_t* py = y.data_ptr<int64_t>();
+  std::vector<int64_t> window(static_cast<size_t>(seq_len + 1));
   for (int64_t i = 0; i < n; ++i) {
-    const int32_t* w = tokens.data() + starts[static_cast<size_t>(i)];
-    std::copy(w, w + seq_len, px + i * seq_len);
-    std::copy(w + 1, w + seq_len + 1, py + i * seq_len);
+    tokens.read(starts[static_cast<size_t>(i)], seq_len + 1, window.data());
+    std::copy(window.begin(), window.end() - 1, px + i * seq_len);
+    std::copy(window.begin() + 1, window.end(), py + i * seq_len);
   }
   return {x, y};
 }
 
 }  // namespace
 
-std::pair<torch::Tensor, torch::Tensor> sample_batch(const std::vector<int32_t>& tokens, int64_t batch,
+std::pair<torch::Tensor, torch::Tensor> sample_batch(const TokenStream& tokens, int64_t batch,
                                                      int64_t seq_len, uint64_t seed, int64_t step,
                                                      const std::string& split) {
   check_length(tokens, seq_len, split);
@@ -58,7 +59,7 @@ std::pair<torch::Tensor, torch::Tensor> sample_batch(const std::vector<int32_t>&
   return gather_windows(tokens, starts, seq_len);
 }
 
-std::pair<torch::Tensor, torch::Tensor> validation_windows(const std::vector<int32_t>& tokens, int64_t seq_len,
+std::pair<torch::Tensor, torch::Tensor> validation_windows(const TokenStream& tokens, int64_t seq_len,
                                                            int64_t max_windows, const std::string& split) {
   check_length(tokens, seq_len, split);
   if (max_windows < 1) throw UserError("the number of validation windows must be positive, got " +

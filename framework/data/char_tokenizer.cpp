@@ -25,9 +25,18 @@ CharTokenizer::CharTokenizer(std::vector<char32_t> sorted_code_points)
 
 CharTokenizer::CharTokenizer(const std::string& text)
     : CharTokenizer([&] {
-        std::set<char32_t> seen;
-        for (char32_t cp : decode_utf8(text)) seen.insert(cp);
-        return std::vector<char32_t>(seen.begin(), seen.end());
+        // In 1 MB slices into a bitmap: decoding a large text whole would hold 4 bytes a character.
+        std::vector<bool> seen(0x110000);
+        for (size_t pos = 0; pos < text.size();) {
+          size_t end = pos + (1 << 20) >= text.size() ? text.size() : utf8_boundary_at_or_before(text, pos + (1 << 20));
+          if (end <= pos) end = text.size();
+          for (char32_t cp : decode_utf8(text.substr(pos, end - pos))) seen[cp] = true;
+          pos = end;
+        }
+        std::vector<char32_t> code_points;
+        for (char32_t cp = 0; cp < seen.size(); ++cp)
+          if (seen[cp]) code_points.push_back(cp);
+        return code_points;
       }()) {}
 
 std::shared_ptr<CharTokenizer> CharTokenizer::load(const std::filesystem::path& path) {

@@ -26,6 +26,7 @@ DataOptions DataOptions::from_config(const cfg::Node& node) {
   o.tokenizer = r.choice("tokenizer", o.tokenizer, tokenizer_names());
   o.vocab_size = r.integer("vocab_size", o.vocab_size);
   o.train_fraction = r.number("train_fraction", o.train_fraction);
+  o.prepared = r.optional_string("prepared").value_or("");
   if (const cfg::Node* task = r.child("task"); task && !task->is_null()) {
     if (!task->is_map()) cfg::fail_at(task->source(), "data.task: expected a map with a task name (data=mqar), got a " + std::string(task->kind_name()));
     o.task = *task;

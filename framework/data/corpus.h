@@ -17,6 +17,7 @@ struct DataOptions {
   std::string tokenizer = "char";    ///< char | bpe
   int64_t vocab_size = 2048;         ///< bpe only: SentencePiece vocabulary size
   double train_fraction = 0.9;       ///< share of the text (or of the documents) used for training, in (0, 1)
+  std::string prepared;              ///< a folder from `attnlab prepare-data`: its tokens and tokenizer, the corpus unread
   cfg::Node task;                    ///< null for text; a probe task's map (name, its options: data/dataset.h, data/task.h)
 
   /// Strict reading of the `data:` map (unknown key, wrong type, bad value: UserError with file:line).

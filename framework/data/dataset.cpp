@@ -33,7 +33,9 @@ class TextDataset : public Dataset {
   std::vector<int64_t> train_prefix(int64_t n) const override {
     if (static_cast<int64_t>(tokens_.train.size()) < n)
       throw UserError(fmt::format("a fixed Q/K stream needs {} training tokens, the train split has {}", n, tokens_.train.size()));
-    return {tokens_.train.begin(), tokens_.train.begin() + n};
+    std::vector<int64_t> prefix(static_cast<size_t>(n));
+    tokens_.train.read(0, n, prefix.data());
+    return prefix;
   }
   std::string summary() const override {
     return fmt::format("{} tokens train, {} val, tokenizer {} (vocab {})", tokens_.train.size(), tokens_.val.size(),

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "data/corpus.h"
+#include "data/token_stream.h"
 #include "data/tokenizer.h"
 
 namespace attnlab::data {
@@ -17,6 +18,7 @@ struct TextSplit {
   std::string val;
   int64_t train_documents = 0;  ///< documents wholly in train (1 when a single document is cut)
   int64_t val_documents = 0;
+  std::vector<size_t> train_starts, val_starts;  ///< byte offset of each document in its part
 };
 
 /// Documents joined with "\n\n". With several documents the cut is at the document boundary closest
@@ -24,19 +26,25 @@ struct TextSplit {
 /// the last documents); a single document is cut at that fraction (on a code point boundary).
 TextSplit split_text(const std::vector<std::string>& documents, double train_fraction);
 
-/// Train/validation token streams of one corpus under one tokenizer, cached on disk.
+/// Train/validation token streams of one corpus under one tokenizer, cached on disk as token
+/// shards (data/token_shards.h) and memory-mapped from there.
 struct TokenData {
   std::shared_ptr<Tokenizer> tokenizer;
-  std::vector<int32_t> train, val;         ///< token ids
+  TokenStream train, val;                  ///< token ids
   int64_t train_chars = 0, val_chars = 0;  ///< unicode code points, for bits-per-char
   std::string corpus_name;                 ///< Corpus::name
-  std::string cache_path;                  ///< the token cache file
-  bool from_cache = false;                 ///< tokens were read from cache_path rather than encoded
+  std::string cache_path;                  ///< the prepared token folder
+  bool from_cache = false;                 ///< tokens were mapped from an existing folder rather than encoded
 
-  /// Loads the corpus, splits it, builds or loads the tokenizer, and encodes the splits or loads
-  /// them from `<root>/cache/tokens-<key>.bin` (key: hash of the corpus bytes and tokenizer settings).
-  /// Cache files are written atomically; a corrupt one is rebuilt, not trusted.
-  static TokenData prepare(const DataOptions& options);
+  /// `data.prepared` set: that folder (load_prepared). Otherwise loads the corpus, splits it,
+  /// builds or loads the tokenizer, and encodes the splits (`threads` at once) into
+  /// `<root>/cache/tokens-<corpus>-<key>/` unless that folder exists (key: hash of the corpus bytes
+  /// and tokenizer settings). A folder is written under a temporary name and renamed when
+  /// complete; a damaged one is rebuilt, not trusted.
+  static TokenData prepare(const DataOptions& options, int threads = 1);
+  /// A prepared token folder (attnlab prepare-data): index.yaml, the tokenizer, the shards. The
+  /// corpus is not read: start-up costs the same for any corpus size.
+  static TokenData load_prepared(const std::string& folder);
 };
 
 /// `<root>/cache`: where tokenizer models and token streams are cached.

@@ -40,4 +40,7 @@ std::vector<std::string> tokenizer_names();
 std::shared_ptr<Tokenizer> make_tokenizer(const DataOptions& options, const std::string& training_text,
                                           const std::filesystem::path& cache_dir);
 
+/// The tokenizer `name` saved at `path` (Tokenizer::save); UserError for an unknown name or a bad file.
+std::shared_ptr<Tokenizer> load_tokenizer(const std::string& name, const std::filesystem::path& path);
+
 }  // namespace attnlab::data

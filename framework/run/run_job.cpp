@@ -49,6 +49,15 @@ std::string overrides_yaml(const std::vector<std::string>& overrides) {
   return out;
 }
 
+/// The cores a process of `threads` (0 = all, or $ATTNLAB_THREADS from a parallel sweep) uses.
+int64_t process_cores(int64_t threads) {
+  int64_t cores = threads > 0 ? threads : std::max<int64_t>(1, std::thread::hardware_concurrency());
+  if (const char* from_launcher = std::getenv("ATTNLAB_THREADS"); threads == 0 && from_launcher) {
+    cores = std::max<int64_t>(1, std::atoll(from_launcher));  // a parallel sweep divides the cores
+  }
+  return cores;
+}
+
 void write_text(const fs::path& path, const std::string& text) {
   std::ofstream out(path);
   out << text;
@@ -109,7 +118,7 @@ Prepared prepare(const RunConfig& config, bool resuming, bool check_fits = true)
   p.threads = configure_threads(config.threads);
   p.device = resolve_device(config.device);
   torch::manual_seed(config.seed);
-  if (config.data.task.is_null()) p.data = data::TokenData::prepare(config.data);
+  if (config.data.task.is_null()) p.data = data::TokenData::prepare(config.data, static_cast<int>(process_cores(config.threads)));
   p.dataset = data::make_dataset(config.data, &p.data);
   if (p.dataset->fixed_seq_len() > config.model.ctx) {
     throw UserError(fmt::format("model.ctx = {} is shorter than the task's sequences (data.task.seq_len = {})",
@@ -347,10 +356,7 @@ std::string plan_run(const RunConfig& config, double peak_flops, int64_t total_t
 }
 
 std::string configure_threads(int64_t threads) {
-  int64_t cores = threads > 0 ? threads : std::max<int64_t>(1, std::thread::hardware_concurrency());
-  if (const char* from_launcher = std::getenv("ATTNLAB_THREADS"); threads == 0 && from_launcher) {
-    cores = std::max<int64_t>(1, std::atoll(from_launcher));  // a parallel sweep divides the cores
-  }
+  const int64_t cores = process_cores(threads);
   // Matrix products dominate: OpenBLAS gets the cores and LibTorch's OpenMP pool one thread. On 2
   // cores this trains 30% faster than the reverse, and both pools at 2 threads fight (-45%)
   // (bench/threads.sh, bench/RESULTS.md). ATTNLAB_INTRA_THREADS / ATTNLAB_BLAS_THREADS override.

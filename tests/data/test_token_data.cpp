@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <functional>
+
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -33,6 +35,17 @@ std::vector<fs::path> files_in(const fs::path& folder) {
   }
   std::sort(files.begin(), files.end());
   return files;
+}
+
+/// Every id of a stream.
+std::vector<int32_t> ids(const TokenStream& stream) { return stream.slice(0, stream.size()); }
+
+/// Every file under `folder` with its modification time.
+std::vector<std::pair<fs::path, fs::file_time_type>> tree(const fs::path& folder) {
+  std::vector<std::pair<fs::path, fs::file_time_type>> out;
+  for (const auto& e : fs::recursive_directory_iterator(folder)) out.emplace_back(e.path(), fs::last_write_time(e.path()));
+  std::sort(out.begin(), out.end());
+  return out;
 }
 }  // namespace
 
@@ -73,7 +86,7 @@ TEST_CASE("token data: char tokens of both splits, counts, round trip", "[data][
   CHECK(d.corpus_name == "corpus");
   CHECK(d.train_chars + d.val_chars == count_code_points(text));
   CHECK(static_cast<int64_t>(d.train.size()) == d.train_chars);
-  CHECK(d.tokenizer->decode(d.train) + d.tokenizer->decode(d.val) == text);
+  CHECK(d.tokenizer->decode(ids(d.train)) + d.tokenizer->decode(ids(d.val)) == text);
   CHECK(static_cast<double>(d.train_chars) / (d.train_chars + d.val_chars) == Approx(0.9).margin(0.01));
 }
 
@@ -83,7 +96,7 @@ TEST_CASE("token data: folder corpora split at document boundaries", "[data][tok
     dir.write("speeches/" + std::to_string(year) + "_someone.txt", "Speech of " + std::to_string(year) + ". " + sample_text(3));
   }
   const TokenData d = TokenData::prepare(options_for(dir, (dir.path() / "speeches").string()));
-  const std::string val = d.tokenizer->decode(d.val);
+  const std::string val = d.tokenizer->decode(ids(d.val));
   CHECK(val.rfind("Speech of 2008. ", 0) == 0);
   CHECK(val.find("Speech of 2009. ") != std::string::npos);
   CHECK(val.find("Speech of 2007") == std::string::npos);
@@ -100,18 +113,19 @@ TEST_CASE("token data: the cache is reused and invalidated when the corpus chang
   CHECK(first.tokenizer->name() == "bpe");
   CHECK(first.tokenizer->vocab_size() == 400);
   const auto files = files_in(cache);
-  REQUIRE(files.size() == 2);  // bpe-*.model, tokens-*.bin
-  std::vector<fs::file_time_type> times;
-  for (const auto& f : files) times.push_back(fs::last_write_time(f));
+  REQUIRE(files.size() == 2);  // bpe-*.model, the token folder tokens-corpus-*/
+  CHECK(fs::path(first.cache_path).parent_path() == cache);
+  CHECK(first.train.mapped());
+  const auto written = tree(first.cache_path);
 
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   const TokenData second = TokenData::prepare(options);
   CHECK(second.from_cache);
-  CHECK(second.train == first.train);
-  CHECK(second.val == first.val);
+  CHECK(ids(second.train) == ids(first.train));
+  CHECK(ids(second.val) == ids(first.val));
   CHECK(second.train_chars == first.train_chars);
   CHECK(files_in(cache) == files);
-  for (size_t i = 0; i < files.size(); ++i) CHECK(fs::last_write_time(files[i]) == times[i]);
+  CHECK((tree(first.cache_path) == written));  // nothing rewritten
 
   dir.write("corpus.txt", sample_text(80) + "One more line.\n");
   const TokenData changed = TokenData::prepare(options);
@@ -120,22 +134,30 @@ TEST_CASE("token data: the cache is reused and invalidated when the corpus chang
   CHECK(files_in(cache).size() == 4);
 }
 
-TEST_CASE("token data: a corrupt cache file is rebuilt, not trusted", "[data][tokens]") {
+TEST_CASE("token data: a damaged token folder is rebuilt, not trusted", "[data][tokens]") {
   TempDir dir;
   const auto file = dir.write("corpus.txt", sample_text(30));
   const auto options = options_for(dir, file);
   const TokenData first = TokenData::prepare(options);
-  const std::string good = read_file(first.cache_path);
-
-  std::string flipped = good;
-  flipped[flipped.size() / 2] ^= 0x01;
-  for (const std::string& bad : {good.substr(0, good.size() - 3), flipped, std::string("garbage")}) {
-    std::ofstream(first.cache_path, std::ios::binary | std::ios::trunc) << bad;
+  const fs::path folder = first.cache_path;
+  const auto train = ids(first.train), val = ids(first.val);  // `first` maps the files damaged below
+  const std::string index = read_file(folder / "index.yaml"), shard = read_file(folder / "train-00000.bin");
+  const std::vector<std::pair<std::string, std::function<void()>>> damages = {
+      {"a shard cut short", [&] { std::ofstream(folder / "train-00000.bin", std::ios::binary | std::ios::trunc) << shard.substr(3); }},
+      {"a shard missing", [&] { fs::remove(folder / "val-00000.bin"); }},
+      {"index.yaml garbage", [&] { std::ofstream(folder / "index.yaml", std::ios::trunc) << "garbage: [\n"; }},
+      {"index.yaml of another format", [&] { std::ofstream(folder / "index.yaml", std::ios::trunc) << "format: other\n"; }},
+      {"the tokenizer missing", [&] { fs::remove(folder / "tokenizer.char"); }},
+  };
+  for (const auto& [what, damage] : damages) {
+    INFO(what);
+    damage();
     const TokenData again = TokenData::prepare(options);
     CHECK_FALSE(again.from_cache);
-    CHECK(again.train == first.train);
-    CHECK(again.val == first.val);
-    CHECK(read_file(first.cache_path) == good);
+    CHECK(ids(again.train) == train);
+    CHECK(ids(again.val) == val);
+    CHECK(read_file(folder / "index.yaml") == index);
+    CHECK(read_file(folder / "train-00000.bin") == shard);
   }
 }
 
@@ -152,7 +174,7 @@ TEST_CASE("token data: a slice of the real moby_dick corpus with bpe", "[data][t
   options.vocab_size = 1024;
   const TokenData d = TokenData::prepare(options);
   CHECK(d.tokenizer->vocab_size() == 1024);
-  CHECK(d.tokenizer->decode(d.train) + d.tokenizer->decode(d.val) == slice);
+  CHECK(d.tokenizer->decode(ids(d.train)) + d.tokenizer->decode(ids(d.val)) == slice);
   const double chars_per_token = static_cast<double>(d.train_chars) / static_cast<double>(d.train.size());
   INFO("chars per token " << chars_per_token);
   CHECK(chars_per_token > 2.5);

@@ -35,6 +35,7 @@ printf 'train:\n  lr: ${train.lr}\n' > self_cycle.yaml
 printf 'train:\n  lr: ${train.lr\n' > open_interpolation.yaml
 printf 'sweep:\n  train.lr: [1, 2\n' > bad_sweep.yaml
 printf 'claims:\n  - {name: c, left: {mixer: mlp}, op: "<", right: {mixer: softmax}, metric: val_pll}\n' > bad_claim.yaml
+mkdir -p bad_prepared && printf 'format: attnlab-token-shards-1\ncorpus: x\ntokenizer: chr\nvocab_size: 5\n' > bad_prepared/index.yaml
 quick="train.steps=1 train.eval_every=1 model.ctx=8 train.batch_size=2 eval.max_windows=1"
 # a completed run with a checkpoint: the target of resume/eval/report rows, and must survive them all
 $attnlab run $fast train.steps=4 train.eval_every=2 out_dir=previous > previous.txt 2>&1 || { bad "set-up run: $(tail -2 previous.txt)"; finish; exit; }
@@ -81,6 +82,9 @@ wrong type of a list | threads: expected an integer | - | run threads=[1,2]
 out-of-range value | train.steps: must be >= 0 | - | run train.steps=-5
 a device as the corpus | data.path: /dev/zero is not a regular file or a folder | - | run data.path=/dev/zero $quick
 a FIFO as the corpus | is not a regular file or a folder | - | run data.path=fifo.txt $quick
+not a prepared token folder | emptydir: not a prepared token folder (no index.yaml) | - | run data.prepared=emptydir $quick
+a damaged prepared index | bad_prepared/index.yaml:3:12: tokenizer: unknown value 'chr' (did you mean 'char'?) | - | run data.prepared=bad_prepared $quick
+prepare-data for a probe task | prepare-data: data is a probe task | - | prepare-data data=mqar
 infinite learning rate | train.lr: expected a finite number, got 'inf' | - | run train.lr=inf $quick
 NaN in a file | nan_lr.yaml:2:7: train.lr: expected a finite number, got '.nan' | - | run nan_lr.yaml
 negative thread count | threads: must be >= 0 (0 = one per core), got -1 | - | run threads=-1 $quick

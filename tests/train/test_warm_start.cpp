@@ -146,8 +146,9 @@ TEST_CASE("trainable new: only the interaction trains; the trainer logs the mixe
 TEST_CASE("evaluation reports the pruned share per layer: all with scores below the hard threshold, none above",
           "[sparsity]") {
   const data::TokenData data = testing::synthetic_data(3000, 400);
-  auto x = torch::tensor(std::vector<int64_t>(data.val.begin(), data.val.begin() + 64)).view({4, 16});
-  auto y = torch::tensor(std::vector<int64_t>(data.val.begin() + 1, data.val.begin() + 65)).view({4, 16});
+  const std::vector<int32_t> val = data.val.slice(0, 65);
+  auto x = torch::tensor(std::vector<int64_t>(val.begin(), val.begin() + 64)).view({4, 16});
+  auto y = torch::tensor(std::vector<int64_t>(val.begin() + 1, val.begin() + 65)).view({4, 16});
   for (double beta : {-1.0, 1.0}) {
     TransformerLM model = dcp_model(3, beta);
     for (int64_t l = 0; l < 2; ++l) {
