@@ -20,7 +20,7 @@ _attnlab() {
   local cur=${COMP_WORDS[COMP_CWORD]} command=${COMP_WORDS[1]} exe=${COMP_WORDS[0]}
   COMPREPLY=()
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "run train plan list report eval generate analyze completion --help" -- "$cur")); return
+    COMPREPLY=($(compgen -W "run train plan prepare-data list report eval generate analyze completion --help" -- "$cur")); return
   fi
   case "$command" in
     list) COMPREPLY=($(compgen -W "mixers qk_sources policies tasks configs" -- "$cur")); return ;;
