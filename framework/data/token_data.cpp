@@ -33,7 +33,8 @@ std::string file_name_safe(std::string name) {
 
 }  // namespace
 
-TextSplit split_text(const std::vector<std::string>& documents, double train_fraction) {
+TextSplit split_text(std::vector<std::string> documents, double train_fraction) {
+  // The documents are consumed as they are joined: the text is held about once, not twice.
   TextSplit split;
   if (documents.size() >= 2) {
     size_t total = 0;
@@ -46,21 +47,27 @@ TextSplit split_text(const std::vector<std::string>& documents, double train_fra
       const double gap = std::abs(static_cast<double>(prefix) - target);
       if (gap < best_gap) best_gap = gap, best = k;
     }
+    size_t train_bytes = 0;
+    for (size_t i = 0; i < best; ++i) train_bytes += documents[i].size() + kSeparator.size();
+    split.train.reserve(train_bytes);
+    split.val.reserve(total + documents.size() * kSeparator.size() - train_bytes);
     for (size_t i = 0; i < documents.size(); ++i) {
       std::string& part = i < best ? split.train : split.val;
       if (!part.empty()) part += kSeparator;
       (i < best ? split.train_starts : split.val_starts).push_back(part.size());
       part += documents[i];
+      std::string().swap(documents[i]);
     }
     split.train_documents = static_cast<int64_t>(best);
     split.val_documents = static_cast<int64_t>(documents.size() - best);
     return split;
   }
-  const std::string text = documents.empty() ? std::string() : documents.front();
+  std::string text = documents.empty() ? std::string() : std::move(documents.front());
   const auto cut = utf8_boundary_at_or_before(
       text, static_cast<size_t>(std::llround(train_fraction * static_cast<double>(text.size()))));
-  split.train = text.substr(0, cut);
   split.val = text.substr(cut);
+  text.resize(cut);
+  split.train = std::move(text);
   split.train_documents = split.val_documents = documents.empty() ? 0 : 1;
   split.train_starts = split.val_starts = {0};
   return split;
@@ -70,8 +77,8 @@ std::string cache_dir(const DataOptions& options) { return (fs::path(options.roo
 
 TokenData TokenData::prepare(const DataOptions& options, int threads) {
   if (!options.prepared.empty()) return load_prepared(options.prepared);
-  const Corpus corpus = load_corpus(options);
-  const TextSplit split = split_text(corpus.documents, options.train_fraction);
+  Corpus corpus = load_corpus(options);
+  const TextSplit split = split_text(std::move(corpus.documents), options.train_fraction);
   const fs::path dir = cache_dir(options);
   const std::shared_ptr<Tokenizer> tokenizer = make_tokenizer(options, split.train, dir);
 

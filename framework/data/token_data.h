@@ -24,7 +24,7 @@ struct TextSplit {
 /// Documents joined with "\n\n". With several documents the cut is at the document boundary closest
 /// to `train_fraction` of the bytes, keeping at least one document on each side (validation gets
 /// the last documents); a single document is cut at that fraction (on a code point boundary).
-TextSplit split_text(const std::vector<std::string>& documents, double train_fraction);
+TextSplit split_text(std::vector<std::string> documents, double train_fraction);
 
 /// Train/validation token streams of one corpus under one tokenizer, cached on disk as token
 /// shards (data/token_shards.h) and memory-mapped from there.
