@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,6 +54,7 @@ pid_t spawn(const SelfExec& self, const std::string& err_path, bool quiet_stdout
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("distributed: fork failed");
   if (pid == 0) {  // only async-signal-safe calls until exec
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // a rank never outlives the process that started it
     const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (err >= 0) dup2(err, STDERR_FILENO), close(err);
     if (quiet_stdout) {

@@ -17,7 +17,7 @@ namespace attnlab {
 /// When a rank fails, the others get `grace` to fail on their own (a collective to a dead rank
 /// fails at once, one to a stalled rank within the timeout) and are then killed. Throws one line
 /// naming the first rank that failed and how (its own error line, or the signal that killed it);
-/// a UserError when that rank exited with one.
+/// a UserError when that rank exited with one. The ranks die with this process (PR_SET_PDEATHSIG).
 void run_local_ranks(const std::filesystem::path& run_dir, int nproc, int64_t threads, std::chrono::milliseconds grace,
                      const std::vector<std::string>& args);
 

@@ -117,6 +117,11 @@ Prepared prepare(const RunConfig& config, bool resuming, bool check_fits = true)
   Prepared p;
   p.threads = configure_threads(config.threads);
   p.device = resolve_device(config.device);
+  if (const RankEnv env = RankEnv::from_env(); env.distributed() && p.device == "cuda") {
+    // one GPU a rank, as torchrun scripts do; modulo the visible ones, so a launcher that
+    // gives each rank its own CUDA_VISIBLE_DEVICES works too (untested: no GPU here)
+    p.device = fmt::format("cuda:{}", env.local_rank % std::max<int64_t>(1, static_cast<int64_t>(torch::cuda::device_count())));
+  }
   torch::manual_seed(config.seed);
   if (config.data.task.is_null()) p.data = data::TokenData::prepare(config.data, static_cast<int>(process_cores(config.threads)));
   p.dataset = data::make_dataset(config.data, &p.data);

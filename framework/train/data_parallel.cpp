@@ -97,7 +97,8 @@ void bucketed(const std::vector<torch::Tensor>& tensors, int64_t bucket_bytes, O
     buckets.back().push_back(t);
     bytes += size;
   }
-  std::vector<std::vector<torch::Tensor>> flats;  // one [n] tensor per bucket
+  std::vector<std::vector<torch::Tensor>> flats;  // one [n] tensor per bucket; never reallocated while in flight
+  flats.reserve(buckets.size());
   std::vector<c10::intrusive_ptr<c10d::Work>> works;
   for (const auto& bucket : buckets) {
     std::vector<torch::Tensor> pieces;
@@ -126,7 +127,9 @@ DataParallel::DataParallel(const RankEnv& env, std::chrono::milliseconds timeout
     store_options.isServer = env.rank == 0;
     store_options.numWorkers = env.world;
     store_options.waitWorkers = true;
-    store_options.timeout = timeout;
+    // Ranks reach the rendezvous after preparing their data, not all at once: it waits at least
+    // a minute, however short the collectives' timeout.
+    store_options.timeout = std::max<std::chrono::milliseconds>(timeout, std::chrono::seconds(60));
     group_->store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, store_options);
     if (device.is_cuda()) {
 #ifdef USE_C10D_NCCL

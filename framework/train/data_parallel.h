@@ -32,7 +32,8 @@ struct RankEnv {
 bool data_parallel_available();
 
 /// One rank's process group. Collectives that wait longer than `timeout` throw a one-line
-/// std::runtime_error naming this rank (another rank died or stalled).
+/// std::runtime_error naming this rank (another rank died or stalled); the rendezvous waits at
+/// least 60 s (ranks arrive as they finish preparing their data).
 class DataParallel {
  public:
   DataParallel(const RankEnv& env, std::chrono::milliseconds timeout, const torch::Device& device);

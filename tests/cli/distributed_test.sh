@@ -6,6 +6,7 @@
 #  2. rank 1 killed (kill -9) after the first checkpoint: the run fails with one line naming the
 #     rank, rank 0 marks run.h5 failed, and `--resume` (2 ranks again) ends with a run.h5 equal
 #     to an uninterrupted 2-rank run's, bit for bit, timing columns aside;
+#     and when `attnlab run` itself is killed, its ranks die with it;
 #  3. bad distributed options: exit 2, one line, no run directory.
 # usage: distributed_test.sh <attnlab binary> <source dir>
 set -u
@@ -79,6 +80,23 @@ if $attnlab run --resume "$run" > resume.txt 2>&1; then
 else
   bad "resume: $(tail -2 resume.txt)"
 fi
+
+# the launching process killed: its ranks die with it
+$attnlab run $long out_dir=orphans > /dev/null 2>&1 &
+parent=$!
+for _ in $(seq 1 600); do
+  [ "$(pgrep -P "$parent" | wc -l)" -eq 2 ] && break
+  sleep 0.05
+done
+ranks=$(pgrep -P "$parent" | tr '\n' ' ')
+kill -9 "$parent"; wait "$parent" 2> /dev/null
+left=""
+for _ in $(seq 1 20); do  # 1 s: the kernel kills them at once; the run itself lasts several seconds
+  left=$(for pid in $ranks; do kill -0 "$pid" 2> /dev/null && echo "$pid"; done)
+  [ -z "$left" ] && break
+  sleep 0.05
+done
+if [ -n "$ranks" ] && [ -z "$left" ]; then ok "attnlab run killed: its ranks ($ranks) died with it"; else bad "ranks left after their parent died: '$left' of '$ranks'"; fi
 
 # 3. bad input
 check_user_error "nproc 0" "distributed.nproc: must be 1 to 1024, got 0" run $fast distributed.nproc=0 out_dir=bad

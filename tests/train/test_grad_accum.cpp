@@ -6,40 +6,16 @@
 #include "run/run_log.h"
 #include "support/catch.h"
 #include "support/synthetic_data.h"
+#include "support/gradients.h"
 #include "support/temp_dir.h"
 #include "support/tiny_model.h"
 #include "train/grad_accum.h"
 #include "train/trainer.h"
 
 using namespace attnlab;
-
-namespace {
-
-std::vector<torch::Tensor> gradients(TransformerLM& model) {
-  std::vector<torch::Tensor> out;
-  for (auto& p : model->parameters()) out.push_back(p.grad().defined() ? p.grad().clone() : torch::zeros_like(p));
-  return out;
-}
-
-/// Largest |a - b| over all gradients, relative to the largest |b|.
-double max_difference(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
-  double worst = 0, scale = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    worst = std::max(worst, (a[i] - b[i]).abs().max().item<double>());
-    scale = std::max(scale, b[i].abs().max().item<double>());
-  }
-  return worst / scale;
-}
-
-/// Puts the model's buffers back (dcp's schedule counts training forwards), so each pass below
-/// starts from the same state.
-void restore_buffers(TransformerLM& model, const std::vector<torch::Tensor>& saved) {
-  torch::NoGradGuard no_grad;
-  auto buffers = model->buffers();
-  for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(saved[i]);
-}
-
-}  // namespace
+using attnlab::testing::gradients;
+using attnlab::testing::max_relative_difference;
+using attnlab::testing::restore_buffers;
 
 TEST_CASE("forward_backward over micro-batches equals one pass over the batch", "[train][grad_accum]") {
   torch::set_num_threads(1);
@@ -65,7 +41,7 @@ TEST_CASE("forward_backward over micro-batches equals one pass over the batch", 
       const StepLoss parts = forward_backward(model, x, y, micro, Precision::fp32, torch::kCPU);
       CHECK(std::abs(parts.loss.item<double>() - whole.loss.item<double>()) < 1e-6);
       CHECK(std::abs(parts.objective.item<double>() / whole.objective.item<double>() - 1) < 1e-6);
-      CHECK(max_difference(gradients(model), reference) < 1e-6);
+      CHECK(max_relative_difference(gradients(model), reference) < 1e-6);
       for (size_t i = 0; i < start.size(); ++i) CHECK(model->buffers()[i].equal(after_one_step[i]));  // one step's worth
     }
     // The check can fail: averaging the micro-batch means instead is measurably different.
@@ -78,7 +54,7 @@ TEST_CASE("forward_backward over micro-batches equals one pass over the batch", 
     forward_backward(model, x.slice(0, 4, 8), y.slice(0, 4, 8), 1, Precision::fp32, torch::kCPU);
     const auto second = gradients(model);
     for (size_t i = 0; i < first.size(); ++i) naive.push_back((first[i] + second[i]) / 2);
-    CHECK(max_difference(naive, reference) > 1e-4);
+    CHECK(max_relative_difference(naive, reference) > 1e-4);
   }
 }
 
