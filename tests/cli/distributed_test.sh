@@ -92,7 +92,8 @@ ranks=$(pgrep -P "$parent" | tr '\n' ' ')
 kill -9 "$parent"; wait "$parent" 2> /dev/null
 left=""
 for _ in $(seq 1 20); do  # 1 s: the kernel kills them at once; the run itself lasts several seconds
-  left=$(for pid in $ranks; do kill -0 "$pid" 2> /dev/null && echo "$pid"; done)
+  # alive = exists and not a zombie (init reaps the orphans when it gets to it)
+  left=$(for pid in $ranks; do ps -o stat= -p "$pid" 2> /dev/null | grep -qv '^Z' && echo "$pid"; done)
   [ -z "$left" ] && break
   sleep 0.05
 done
