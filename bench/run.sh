@@ -23,6 +23,11 @@ build=${ATTNLAB_BUILD_DIR:-build}
 python=/usr/bin/python3
 "$python" -c "import torch, h5py" 2>/dev/null || { echo "bench: no python3-torch/h5py; run bash bench/setup_peer.sh" >&2; exit 2; }
 [ -x "$build/attnlab" ] && [ -x "$build/attnlab_bench" ] || { echo "bench: no $build/attnlab; run bash scripts/setup.sh" >&2; exit 2; }
+for binary in attnlab attnlab_bench; do  # one stale binary refuses the other's run configs
+  if [ "$build/framework/libattnlab_framework.a" -nt "$build/$binary" ]; then
+    echo "bench: $build/$binary is older than the framework it links: rebuild everything (cmake --build $build)" >&2; exit 2
+  fi
+done
 out=${ATTNLAB_BENCH_OUT:-bench/out}
 mkdir -p "$out"
 results="$out/results.jsonl"
