@@ -92,8 +92,8 @@ std::vector<std::string> read_documents(const std::vector<fs::path>& files) {
 
 constexpr std::uintmax_t kMaxCorpusBytes = std::uintmax_t{2} << 30;
 
-/// A corpus is read into memory whole (text, then its tokens: about 5 bytes a character), so its
-/// size is bounded before anything is read.
+/// A corpus's text is read into memory whole before it is encoded (its tokens go to disk:
+/// data/token_shards.h), so its size is bounded before anything is read.
 void check_corpus_size(const fs::path& location, const std::vector<fs::path>& files) {
   std::uintmax_t bytes = 0;
   for (const auto& file : files) bytes += fs::file_size(file);

@@ -73,6 +73,26 @@ TextSplit split_text(std::vector<std::string> documents, double train_fraction) 
   return split;
 }
 
+namespace {
+
+/// The tokenizer and mapped splits of a prepared folder whose index.yaml says `index`.
+TokenData map_prepared(const fs::path& folder, const ShardIndex& index) {
+  TokenData data;
+  data.tokenizer = load_tokenizer(index.tokenizer, folder / ("tokenizer." + index.tokenizer));
+  if (data.tokenizer->vocab_size() != index.vocab_size)
+    throw UserError(fmt::format("{}: the tokenizer has {} ids, index.yaml says {}", folder.string(), data.tokenizer->vocab_size(),
+                                index.vocab_size));
+  data.train = map_split(folder, "train", index.train, index.bytes_per_token);
+  data.val = map_split(folder, "val", index.val, index.bytes_per_token);
+  data.train_chars = index.train.chars;
+  data.val_chars = index.val.chars;
+  data.corpus_name = index.corpus;
+  data.cache_path = folder.string();
+  return data;
+}
+
+}  // namespace
+
 std::string cache_dir(const DataOptions& options) { return (fs::path(options.root) / "cache").string(); }
 
 TokenData TokenData::prepare(const DataOptions& options, int threads) {
@@ -89,8 +109,9 @@ TokenData TokenData::prepare(const DataOptions& options, int threads) {
   const fs::path folder = dir / ("tokens-" + file_name_safe(corpus.name) + "-" + key.hex());
   if (fs::exists(folder / "index.yaml")) {
     try {
-      TokenData data = load_prepared(folder.string());
-      if (read_shard_index(folder).key == key.hex()) {
+      const ShardIndex cached = read_shard_index(folder);
+      if (cached.key == key.hex()) {
+        TokenData data = map_prepared(folder, cached);
         data.from_cache = true;
         return data;
       }
@@ -123,20 +144,6 @@ TokenData TokenData::prepare(const DataOptions& options, int threads) {
   return load_prepared(folder.string());
 }
 
-TokenData TokenData::load_prepared(const std::string& folder) {
-  const ShardIndex index = read_shard_index(folder);
-  TokenData data;
-  data.tokenizer = load_tokenizer(index.tokenizer, fs::path(folder) / ("tokenizer." + index.tokenizer));
-  if (data.tokenizer->vocab_size() != index.vocab_size)
-    throw UserError(fmt::format("{}: the tokenizer has {} ids, index.yaml says {}", folder, data.tokenizer->vocab_size(),
-                                index.vocab_size));
-  data.train = map_split(folder, "train", index.train, index.bytes_per_token);
-  data.val = map_split(folder, "val", index.val, index.bytes_per_token);
-  data.train_chars = index.train.chars;
-  data.val_chars = index.val.chars;
-  data.corpus_name = index.corpus;
-  data.cache_path = folder;
-  return data;
-}
+TokenData TokenData::load_prepared(const std::string& folder) { return map_prepared(folder, read_shard_index(folder)); }
 
 }  // namespace attnlab::data
