@@ -27,22 +27,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A TCP port on 127.0.0.1 that nobody listens on now (the kernel's choice for port 0).
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("distributed: cannot open a socket to find a free port");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof address;
-  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-                  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-  close(fd);
-  if (!ok) throw std::runtime_error("distributed: cannot find a free port on 127.0.0.1");
-  return ntohs(address.sin_port);
-}
-
 struct Rank {
   pid_t pid = -1;
   fs::path err;
@@ -80,12 +64,27 @@ std::string error_line(const fs::path& err) {
 
 }  // namespace
 
+int free_loopback_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("distributed: cannot open a socket to find a free port");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof address;
+  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  close(fd);
+  if (!ok) throw std::runtime_error("distributed: cannot find a free port on 127.0.0.1");
+  return ntohs(address.sin_port);
+}
+
 void run_local_ranks(const fs::path& run_dir, int nproc, int64_t threads, std::chrono::milliseconds grace,
                      const std::vector<std::string>& args) {
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::map<std::string, std::string> env{{"WORLD_SIZE", std::to_string(nproc)},
                                          {"MASTER_ADDR", "127.0.0.1"},
-                                         {"MASTER_PORT", std::to_string(free_port())}};
+                                         {"MASTER_PORT", std::to_string(free_loopback_port())}};
   if (threads == 0) env["ATTNLAB_THREADS"] = std::to_string(std::max(1, cores / nproc));
   std::vector<Rank> ranks(nproc);
   for (int r = 0; r < nproc; ++r) {

@@ -9,6 +9,9 @@
 
 namespace attnlab {
 
+/// A TCP port on 127.0.0.1 that nobody listens on now (the kernel's choice for port 0).
+int free_loopback_port();
+
 /// Starts `nproc` processes `attnlab <args...>` with RANK, LOCAL_RANK, WORLD_SIZE = nproc,
 /// MASTER_ADDR = 127.0.0.1, MASTER_PORT = a free port, and ATTNLAB_THREADS = cores / nproc
 /// (when `threads` is 0), and waits for all of them. Rank 0's stdout is the console; the others'

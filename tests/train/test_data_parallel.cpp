@@ -1,17 +1,13 @@
 // Data parallelism (train/data_parallel.h): the shards of a batch sum to the whole batch, and
 // c10d's Gloo sums, broadcasts and fails as the trainer needs. Two ranks run as two threads of
 // this process, each with its own store client and process group.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <future>
 #include <thread>
 
 #include "core/error.h"
 #include "data/task.h"
+#include "run/rank_launcher.h"
 #include "support/catch.h"
 #include "support/gradients.h"
 #include "support/tiny_model.h"
@@ -25,21 +21,6 @@ using attnlab::testing::restore_buffers;
 
 namespace {
 
-/// A port nobody listens on now (the kernel's pick): tests in parallel processes never share one.
-int test_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-                  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-  close(fd);
-  REQUIRE(ok);
-  return ntohs(address.sin_port);
-}
-
 RankEnv rank_env(int rank, int world, int port) {
   RankEnv env;
   env.rank = rank;
@@ -52,7 +33,7 @@ RankEnv rank_env(int rank, int world, int port) {
 /// Runs `body(group)` on ranks 0 .. world-1, one thread each; rethrows the first error.
 template <typename Body>
 void on_ranks(int world, std::chrono::milliseconds timeout, Body body) {
-  const int port = test_port();
+  const int port = free_loopback_port();  // the kernel's pick: parallel test processes never share one
   std::vector<std::future<void>> ranks;
   for (int r = 0; r < world; ++r) {
     ranks.push_back(std::async(std::launch::async, [=] {
