@@ -90,8 +90,25 @@ std::shared_ptr<BpeTokenizer> BpeTokenizer::load(const std::filesystem::path& pa
   return std::shared_ptr<BpeTokenizer>(new BpeTokenizer(read_file(path, "bpe tokenizer"), path.string()));
 }
 
-std::shared_ptr<Tokenizer> BpeTokenizer::build(const DataOptions& options, const std::string& training_text,
+std::string BpeTokenizer::training_sample(const TextSource& text, uint64_t max_bytes, uint64_t block_bytes) {
+  if (text.size() <= max_bytes) return text.read_all();
+  const uint64_t blocks = std::max<uint64_t>(1, max_bytes / block_bytes);
+  const uint64_t stride = text.size() / blocks;
+  std::string sample;
+  for (uint64_t b = 0; b < blocks; ++b) {
+    const std::string block = text.read(b * stride, static_cast<size_t>(block_bytes));
+    // whole lines only: from after the first newline (unless at the start) to the last one
+    const size_t first = b == 0 ? std::string::npos : block.find('\n');
+    const size_t begin = b == 0 ? 0 : first == std::string::npos ? block.size() : first + 1;
+    const size_t end = block.rfind('\n');  // the stretch ends after it
+    if (end != std::string::npos && end + 1 > begin) sample.append(block, begin, end + 1 - begin);
+  }
+  return sample;
+}
+
+std::shared_ptr<Tokenizer> BpeTokenizer::build(const DataOptions& options, const TextSource& text,
                                                const std::filesystem::path& cache_dir) {
+  const std::string training_text = training_sample(text);
   const std::string key =
       Hasher().add(std::string(kCacheVersion)).add(options.vocab_size).add(training_text).hex();
   const auto path = cache_dir / ("bpe-" + key + ".model");

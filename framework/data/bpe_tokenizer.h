@@ -21,9 +21,15 @@ class BpeTokenizer : public Tokenizer {
   static std::shared_ptr<BpeTokenizer> train(const std::string& text, int64_t vocab_size);
   /// Loads a serialized model (a .model file); UserError when missing or malformed.
   static std::shared_ptr<BpeTokenizer> load(const std::filesystem::path& path);
-  /// TokenizerFactory: loads `<cache_dir>/bpe-<hash of text + vocab_size>.model` or trains and saves it.
-  static std::shared_ptr<Tokenizer> build(const DataOptions& options, const std::string& training_text,
+  /// TokenizerFactory: trains on training_sample(training_text); loads
+  /// `<cache_dir>/bpe-<hash of the sample + vocab_size>.model` when it exists, else trains and saves it.
+  static std::shared_ptr<Tokenizer> build(const DataOptions& options, const TextSource& training_text,
                                           const std::filesystem::path& cache_dir);
+  /// What SentencePiece trains on, bounded whatever the corpus's size: the whole text up to
+  /// `max_bytes`; past that, max_bytes / block_bytes evenly spaced stretches of whole lines, about
+  /// `block_bytes` each.
+  static std::string training_sample(const TextSource& text, uint64_t max_bytes = uint64_t{64} << 20,
+                                     uint64_t block_bytes = uint64_t{1} << 20);
 
   ~BpeTokenizer() override;
   std::vector<int32_t> encode(const std::string& text) const override;

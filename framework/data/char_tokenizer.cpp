@@ -23,16 +23,13 @@ CharTokenizer::CharTokenizer(std::vector<char32_t> sorted_code_points)
   for (size_t i = 0; i < code_points_.size(); ++i) ids_[code_points_[i]] = static_cast<int32_t>(i + 1);
 }
 
-CharTokenizer::CharTokenizer(const std::string& text)
+CharTokenizer::CharTokenizer(const TextSource& text)
     : CharTokenizer([&] {
-        // In 1 MB slices into a bitmap: decoding a large text whole would hold 4 bytes a character.
+        // In 1 MB blocks into a bitmap: decoding a large text whole would hold 4 bytes a character.
         std::vector<bool> seen(0x110000);
-        for (size_t pos = 0; pos < text.size();) {
-          size_t end = pos + (1 << 20) >= text.size() ? text.size() : utf8_boundary_at_or_before(text, pos + (1 << 20));
-          if (end <= pos) end = text.size();
-          for (char32_t cp : decode_utf8(text.substr(pos, end - pos))) seen[cp] = true;
-          pos = end;
-        }
+        text.for_each_block(1 << 20, [&](const std::string& block) {
+          for (char32_t cp : decode_utf8(block)) seen[cp] = true;
+        });
         std::vector<char32_t> code_points;
         for (char32_t cp = 0; cp < seen.size(); ++cp)
           if (seen[cp]) code_points.push_back(cp);
@@ -64,9 +61,12 @@ std::shared_ptr<CharTokenizer> CharTokenizer::load(const std::filesystem::path& 
   return std::shared_ptr<CharTokenizer>(new CharTokenizer(std::move(code_points)));
 }
 
-std::shared_ptr<Tokenizer> CharTokenizer::build(const DataOptions&, const std::string& training_text,
+std::shared_ptr<Tokenizer> CharTokenizer::build(const DataOptions&, const TextSource& training_text,
                                                 const std::filesystem::path& cache_dir) {
-  const auto path = cache_dir / ("char-" + Hasher().add(std::string(kHeader)).add(training_text).hex() + ".vocab");
+  Hasher key;
+  key.add(std::string(kHeader));
+  hash_text(key, training_text);
+  const auto path = cache_dir / ("char-" + key.hex() + ".vocab");
   if (std::filesystem::exists(path)) {
     try {
       return load(path);

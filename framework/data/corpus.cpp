@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -58,15 +59,8 @@ const std::vector<KnownCorpus>& known_corpora() {
 
 namespace {
 
-std::string read_document(const fs::path& file) {
-  std::string text = read_file(file, "corpus");
-  check_utf8(text, file.string());
-  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
-  return text;
-}
-
-bool is_blank(const std::string& text) {
-  return std::all_of(text.begin(), text.end(),
+bool is_blank(const std::string& text, size_t from = 0) {
+  return std::all_of(text.begin() + static_cast<std::ptrdiff_t>(std::min(from, text.size())), text.end(),
                      [](unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); });
 }
 
@@ -81,31 +75,48 @@ std::vector<fs::path> corpus_files(const fs::path& location) {
   return files;
 }
 
-std::vector<std::string> read_documents(const std::vector<fs::path>& files) {
-  std::vector<std::string> documents;
-  for (const auto& file : files) {
-    std::string text = read_document(file);
-    if (!is_blank(text)) documents.push_back(std::move(text));
+/// `file` as a document: validated as UTF-8 in 4 MiB blocks ("<file>:<line>: <problem>"), its byte
+/// order mark left out; nullopt when it is blank.
+std::optional<TextPiece> scan_document(const fs::path& file) {
+  constexpr size_t kBlock = size_t{4} << 20;
+  const uint64_t size = fs::file_size(file);
+  TextSource whole;
+  whole.append(TextPiece::of_file(file, 0, size));
+  std::string carry;  // the start of a code point cut by the previous block
+  uint64_t base = 0;  // file offset of carry's first byte
+  size_t lines = 0;   // newlines before `base`
+  bool blank = true, bom = false;
+  for (uint64_t pos = 0; pos < size;) {
+    std::string block = carry + whole.read(pos, kBlock);
+    pos += block.size() - carry.size();
+    if (base == 0) bom = block.rfind("\xEF\xBB\xBF", 0) == 0;
+    size_t good = block.size();
+    if (auto problem = find_utf8_problem(block)) {
+      if (pos < size && !problem->nul && problem->offset + 4 > block.size()) {
+        good = problem->offset;  // a sequence cut by the block's end: finished in the next block
+      } else {
+        problem->offset += base;
+        problem->line += lines;
+        throw UserError(file.string() + ":" + std::to_string(problem->line) + ": " + problem->message());
+      }
+    }
+    carry = block.substr(good);
+    block.resize(good);
+    blank = blank && is_blank(block, base == 0 && bom ? 3 : 0);
+    lines += static_cast<size_t>(std::count(block.begin(), block.end(), '\n'));
+    base += good;
   }
-  return documents;
+  if (blank) return std::nullopt;
+  const uint64_t skip = bom ? 3 : 0;
+  return TextPiece::of_file(file, skip, size - skip);
 }
 
 constexpr std::uintmax_t kMaxCorpusBytes = std::uintmax_t{2} << 30;
 
-/// A corpus's text is read into memory whole before it is encoded (its tokens go to disk:
-/// data/token_shards.h), so its size is bounded before anything is read.
-void check_corpus_size(const fs::path& location, const std::vector<fs::path>& files) {
-  std::uintmax_t bytes = 0;
-  for (const auto& file : files) bytes += fs::file_size(file);
-  if (bytes > kMaxCorpusBytes)
-    throw UserError(fmt::format("data.path: {} holds {:.2f} GiB of text; a corpus is read into memory and may hold at most "
-                                "{:.0f} GiB", location.string(), bytes / double(1 << 30), kMaxCorpusBytes / double(1 << 30)));
-}
-
 }  // namespace
 
-Corpus load_corpus(const DataOptions& options) {
-  Corpus corpus;
+CorpusFiles scan_corpus(const DataOptions& options) {
+  CorpusFiles corpus;
   fs::path location;
   if (!options.path.empty()) {
     location = options.path;
@@ -136,18 +147,30 @@ Corpus load_corpus(const DataOptions& options) {
     }
   }
   corpus.location = location.string();
-  const std::vector<fs::path> files = corpus_files(location);
-  check_corpus_size(location, files);
-  if (fs::is_directory(location)) {
-    corpus.documents = read_documents(files);
-    if (corpus.documents.empty()) {
-      throw UserError("corpus '" + corpus.name + "' is empty: no non-empty .txt files in " +
-                      corpus.location);
-    }
-  } else {
-    std::string text = read_document(location);
-    if (is_blank(text)) throw UserError("corpus '" + corpus.name + "' is empty: " + corpus.location);
-    corpus.documents.push_back(std::move(text));
+  for (const auto& file : corpus_files(location)) {
+    if (auto document = scan_document(file)) corpus.documents.push_back(std::move(*document));
+  }
+  if (corpus.documents.empty()) {
+    throw UserError(fs::is_directory(location) ? "corpus '" + corpus.name + "' is empty: no non-empty .txt files in " + corpus.location
+                                               : "corpus '" + corpus.name + "' is empty: " + corpus.location);
+  }
+  return corpus;
+}
+
+Corpus load_corpus(const DataOptions& options) {
+  CorpusFiles files = scan_corpus(options);
+  std::uintmax_t bytes = 0;
+  for (const auto& document : files.documents) bytes += document.size;
+  if (bytes > kMaxCorpusBytes)
+    throw UserError(fmt::format("corpus '{}': {:.2f} GiB of text; a task reads its corpus into memory and takes at most {:.0f} GiB",
+                                files.name, bytes / double(1 << 30), kMaxCorpusBytes / double(1 << 30)));
+  Corpus corpus;
+  corpus.name = files.name;
+  corpus.location = files.location;
+  for (const auto& document : files.documents) {
+    TextSource text;
+    text.append(document);
+    corpus.documents.push_back(text.read_all());
   }
   return corpus;
 }

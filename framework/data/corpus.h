@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "config/node.h"
+#include "data/text_source.h"
 
 namespace attnlab::data {
 
@@ -41,7 +42,19 @@ struct Corpus {
   std::vector<std::string> documents;  ///< in order; a folder's documents sorted by file name
 };
 
-/// Loads the corpus named by `options`. UserError (one line) for an unknown corpus name, a missing
+/// A corpus on disk, validated but not read into memory: each document a byte range of its file
+/// (a leading byte order mark left out), blank documents dropped.
+struct CorpusFiles {
+  std::string name;                   ///< as Corpus::name
+  std::string location;               ///< as Corpus::location
+  std::vector<TextPiece> documents;   ///< in order; a folder's documents sorted by file name
+};
+
+/// Finds the corpus named by `options` and validates it in blocks: any size, bounded memory. The
+/// same one-line UserErrors as load_corpus.
+CorpusFiles scan_corpus(const DataOptions& options);
+
+/// Loads the corpus named by `options` into memory (the probe tasks' filler text), at most 2 GiB. UserError (one line) for an unknown corpus name, a missing
 /// file or folder, an empty corpus, invalid UTF-8 or a binary file.
 Corpus load_corpus(const DataOptions& options);
 

@@ -33,43 +33,39 @@ std::string file_name_safe(std::string name) {
 
 }  // namespace
 
-TextSplit split_text(std::vector<std::string> documents, double train_fraction) {
-  // The documents are consumed as they are joined: the text is held about once, not twice.
+TextSplit split_text(const std::vector<TextPiece>& documents, double train_fraction) {
   TextSplit split;
   if (documents.size() >= 2) {
-    size_t total = 0;
-    for (const auto& d : documents) total += d.size();
+    uint64_t total = 0;
+    for (const auto& d : documents) total += d.size;
     const double target = train_fraction * static_cast<double>(total);
-    size_t best = 1, prefix = 0;
+    size_t best = 1;
+    uint64_t prefix = 0;
     double best_gap = INFINITY;
     for (size_t k = 1; k < documents.size(); ++k) {
-      prefix += documents[k - 1].size();
+      prefix += documents[k - 1].size;
       const double gap = std::abs(static_cast<double>(prefix) - target);
       if (gap < best_gap) best_gap = gap, best = k;
     }
-    size_t train_bytes = 0;
-    for (size_t i = 0; i < best; ++i) train_bytes += documents[i].size() + kSeparator.size();
-    split.train.reserve(train_bytes);
-    split.val.reserve(total + documents.size() * kSeparator.size() - train_bytes);
     for (size_t i = 0; i < documents.size(); ++i) {
-      std::string& part = i < best ? split.train : split.val;
-      if (!part.empty()) part += kSeparator;
+      TextSource& part = i < best ? split.train : split.val;
+      if (!part.empty()) part.append(TextPiece::of_bytes(kSeparator));
       (i < best ? split.train_starts : split.val_starts).push_back(part.size());
-      part += documents[i];
-      std::string().swap(documents[i]);
+      part.append(documents[i]);
     }
     split.train_documents = static_cast<int64_t>(best);
     split.val_documents = static_cast<int64_t>(documents.size() - best);
     return split;
   }
-  std::string text = documents.empty() ? std::string() : std::move(documents.front());
-  const auto cut = utf8_boundary_at_or_before(
-      text, static_cast<size_t>(std::llround(train_fraction * static_cast<double>(text.size()))));
-  split.val = text.substr(cut);
-  text.resize(cut);
-  split.train = std::move(text);
-  split.train_documents = split.val_documents = documents.empty() ? 0 : 1;
   split.train_starts = split.val_starts = {0};
+  if (documents.empty()) return split;
+  const TextPiece& text = documents.front();
+  TextSource whole;
+  whole.append(text);
+  const uint64_t cut = whole.boundary_at_or_before(static_cast<uint64_t>(std::llround(train_fraction * static_cast<double>(text.size))));
+  split.train.append(text.slice(0, cut));
+  split.val.append(text.slice(cut, text.size));
+  split.train_documents = split.val_documents = 1;
   return split;
 }
 
@@ -97,15 +93,16 @@ std::string cache_dir(const DataOptions& options) { return (fs::path(options.roo
 
 TokenData TokenData::prepare(const DataOptions& options, int threads) {
   if (!options.prepared.empty()) return load_prepared(options.prepared);
-  Corpus corpus = load_corpus(options);
-  const TextSplit split = split_text(std::move(corpus.documents), options.train_fraction);
+  const CorpusFiles corpus = scan_corpus(options);
+  const TextSplit split = split_text(corpus.documents, options.train_fraction);
   const fs::path dir = cache_dir(options);
   const std::shared_ptr<Tokenizer> tokenizer = make_tokenizer(options, split.train, dir);
 
   Hasher key;
   key.add(std::string("tokens-v1")).add(tokenizer->name()).add(tokenizer->vocab_size());
   key.add(options.tokenizer == "bpe" ? options.vocab_size : int64_t{0}).add(options.train_fraction);
-  key.add(split.train).add(split.val);
+  hash_text(key, split.train);
+  hash_text(key, split.val);
   const fs::path folder = dir / ("tokens-" + file_name_safe(corpus.name) + "-" + key.hex());
   if (fs::exists(folder / "index.yaml")) {
     try {
@@ -121,6 +118,14 @@ TokenData TokenData::prepare(const DataOptions& options, int threads) {
     std::error_code ignored;
     fs::remove_all(folder, ignored);
   }
+  // Each id covers at least one byte of text, so the shards take at most bytes x id width: refuse
+  // up front rather than fill the disk halfway through.
+  const uint64_t most = (split.train.size() + split.val.size()) * static_cast<uint64_t>(bytes_per_token_for(tokenizer->vocab_size()));
+  std::error_code space_error;
+  const auto space = fs::space(dir, space_error);
+  if (!space_error && most > space.available)
+    throw UserError(fmt::format("data: the token shards of corpus '{}' need up to {:.2f} GiB in {}, which has {:.2f} GiB free",
+                                corpus.name, most / double(1 << 30), dir.string(), space.available / double(1 << 30)));
   // Written under a temporary name, renamed when complete: a reader never sees half a folder,
   // and of two processes preparing the same corpus at once the first rename wins.
   const fs::path part = folder.string() + fmt::format(".part-{}", getpid());

@@ -25,34 +25,65 @@ fs::path shard_path(const fs::path& folder, const std::string& split, size_t i) 
   return folder / fmt::format("{}-{:05d}.bin", split, i);
 }
 
-/// [begin, end) byte ranges of `text`: each ends at a document start or just after the first
-/// newline at or past `chunk_bytes` (or at the end), so encoding them one by one and concatenating
-/// gives the ids of the whole text. `first_of_document[i]`: chunk i starts a document.
-struct Chunks {
-  std::vector<std::pair<size_t, size_t>> ranges;
-  std::vector<bool> first_of_document;
-};
-
-Chunks chunk_text(const std::string& text, const std::vector<size_t>& document_starts, size_t chunk_bytes) {
-  Chunks chunks;
-  std::vector<size_t> starts = document_starts;
-  if (starts.empty() || starts.front() != 0) starts.insert(starts.begin(), 0);
-  for (size_t d = 0; d < starts.size(); ++d) {
-    const size_t end = d + 1 < starts.size() ? starts[d + 1] : text.size();
-    size_t pos = starts[d];
-    do {  // an empty document is one empty chunk: its start is still recorded
-      size_t cut = end;
-      if (end - pos > chunk_bytes) {
-        const size_t newline = text.find('\n', pos + chunk_bytes - 1);
-        if (newline != std::string::npos && newline + 1 < end) cut = newline + 1;
-      }
-      chunks.ranges.emplace_back(pos, cut);
-      chunks.first_of_document.push_back(pos == starts[d]);
-      pos = cut;
-    } while (pos < end);
+/// A split's text in chunks, read one after another: each ends at a document start, or just after
+/// the first newline at or past `chunk_bytes`, or at the end; so encoding them one by one and
+/// concatenating gives the ids of the whole text. A line longer than `max_line` is cut at a code
+/// point boundary when the tokenizer allows it, and refused when it does not.
+class ChunkReader {
+ public:
+  ChunkReader(const TextSource& text, const std::vector<uint64_t>& document_starts, size_t chunk_bytes, size_t max_line,
+              const Tokenizer& tokenizer, std::string split)
+      : text_(text), starts_(document_starts), chunk_bytes_(std::max<size_t>(1, chunk_bytes)), max_line_(std::max<size_t>(4, max_line)),
+        tokenizer_(tokenizer), split_(std::move(split)) {
+    if (starts_.empty() || starts_.front() != 0) starts_.insert(starts_.begin(), 0);
   }
-  return chunks;
-}
+
+  /// The next chunk (an empty document is one empty chunk: its start is still recorded); false at the end.
+  bool next(std::string& bytes, bool& first_of_document) {
+    if (document_ >= starts_.size()) return false;
+    const uint64_t end = document_ + 1 < starts_.size() ? starts_[document_ + 1] : text_.size();
+    first_of_document = pos_ == starts_[document_];
+    bytes = text_.read(pos_, static_cast<size_t>(std::min<uint64_t>(end - pos_, chunk_bytes_)));
+    if (end - pos_ > chunk_bytes_) extend_to_newline(bytes, end);
+    pos_ += bytes.size();
+    if (pos_ >= end) ++document_;
+    return true;
+  }
+
+ private:
+  /// Grows `bytes` (which has chunk_bytes) to just after the first newline from its last byte on.
+  void extend_to_newline(std::string& bytes, uint64_t end) {
+    size_t searched = bytes.size() - 1;
+    while (true) {
+      const size_t newline = bytes.find('\n', searched);
+      if (newline != std::string::npos) {
+        bytes.resize(newline + 1);
+        return;
+      }
+      const uint64_t next = pos_ + bytes.size();
+      if (next >= end) return;
+      if (bytes.size() >= chunk_bytes_ + max_line_) {
+        if (!tokenizer_.splits_anywhere())
+          throw UserError(fmt::format("{} text: a line longer than {} bytes at byte {}; the {} tokenizer encodes whole lines: break "
+                                      "the corpus into lines, or use data.tokenizer=char", split_, max_line_, next, tokenizer_.name()));
+        bytes.resize(static_cast<size_t>(text_.boundary_at_or_before(next) - pos_));
+        return;
+      }
+      searched = bytes.size();
+      const size_t room = std::min(chunk_bytes_ + max_line_ - bytes.size(), size_t{1} << 20);
+      bytes += text_.read(next, static_cast<size_t>(std::min<uint64_t>(end - next, room)));
+    }
+  }
+
+  const TextSource& text_;
+  std::vector<uint64_t> starts_;
+  size_t chunk_bytes_;
+  size_t max_line_;
+  const Tokenizer& tokenizer_;
+  std::string split_;
+  size_t document_ = 0;
+  uint64_t pos_ = 0;
+};
 
 /// Appends ids to <split>-NNNNN.bin files of at most `limit` ids each.
 class ShardWriter {
@@ -114,25 +145,25 @@ void check_ids(const std::vector<int32_t>& ids, int bytes) {
 
 int bytes_per_token_for(int64_t vocab_size) { return vocab_size <= 65536 ? 2 : 4; }
 
-ShardedSplit write_split(const Tokenizer& tokenizer, const std::string& text, const std::vector<size_t>& document_starts,
+ShardedSplit write_split(const Tokenizer& tokenizer, const TextSource& text, const std::vector<uint64_t>& document_starts,
                          const fs::path& folder, const std::string& split, int bytes_per_token, int threads,
-                         int64_t shard_tokens, size_t chunk_bytes) {
-  const Chunks chunks = chunk_text(text, document_starts, std::max<size_t>(1, chunk_bytes));
+                         int64_t shard_tokens, size_t chunk_bytes, size_t max_line) {
+  ChunkReader reader(text, document_starts, chunk_bytes, max_line, tokenizer, split);
   ShardWriter writer(folder, split, bytes_per_token, shard_tokens);
   ShardedSplit out;
   const size_t workers = static_cast<size_t>(std::max(1, threads));
   const size_t round = 2 * workers;  // chunks in memory at once: bounded whatever the text's size
-  for (size_t first = 0; first < chunks.ranges.size(); first += round) {
-    const size_t n = std::min(round, chunks.ranges.size() - first);
-    std::vector<std::vector<int32_t>> ids(n);
+  std::vector<std::string> chunks(round);
+  std::vector<std::vector<int32_t>> ids(round);
+  std::vector<char> first_of_document(round);
+  for (bool more = true; more;) {
+    size_t n = 0;
+    for (bool first = false; n < round && (more = reader.next(chunks[n], first)); ++n) first_of_document[n] = first;
     auto encode = [&](size_t w) {
-      for (size_t i = w; i < n; i += workers) {
-        const auto [begin, end] = chunks.ranges[first + i];
-        ids[i] = tokenizer.encode(text.substr(begin, end - begin));
-      }
+      for (size_t i = w; i < n; i += workers) ids[i] = tokenizer.encode(chunks[i]);
     };
-    if (workers == 1) {
-      encode(0);
+    if (workers == 1 || n <= 1) {
+      for (size_t i = 0; i < n; ++i) ids[i] = tokenizer.encode(chunks[i]);
     } else {
       std::vector<std::exception_ptr> errors(workers);
       std::vector<std::thread> pool;
@@ -148,7 +179,7 @@ ShardedSplit write_split(const Tokenizer& tokenizer, const std::string& text, co
         if (e) std::rethrow_exception(e);
     }
     for (size_t i = 0; i < n; ++i) {
-      if (chunks.first_of_document[first + i]) out.document_starts.push_back(out.tokens);
+      if (first_of_document[i]) out.document_starts.push_back(out.tokens);
       check_ids(ids[i], bytes_per_token);
       writer.write(ids[i]);
       out.tokens += static_cast<int64_t>(ids[i].size());

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "data/text_source.h"
 #include "data/token_stream.h"
 #include "data/tokenizer.h"
 
@@ -39,13 +40,16 @@ struct ShardIndex {
   ShardedSplit train, val;
 };
 
-/// Encodes `text` (documents starting at the byte offsets `document_starts`) in chunks that end
-/// after a newline or before a document, `threads` chunks at a time, and writes the ids as
-/// <folder>/<split>-NNNNN.bin. The ids are exactly `tokenizer.encode(text)`: both tokenizers
-/// encode line by line (char: code point by code point). Memory: the text plus a few chunks' ids.
-ShardedSplit write_split(const Tokenizer& tokenizer, const std::string& text, const std::vector<size_t>& document_starts,
+/// Encodes `text` (documents starting at the byte offsets `document_starts`), read from disk in
+/// chunks that end after a newline or before a document, `threads` chunks at a time, and writes
+/// the ids as <folder>/<split>-NNNNN.bin. The ids are exactly `tokenizer.encode(text)`: both
+/// tokenizers encode line by line (char: code point by code point). Memory: a few chunks' text
+/// and ids, whatever the text's size. A line longer than `max_line` is cut at a code point
+/// boundary for a tokenizer that splits anywhere (char), else a UserError naming the byte.
+ShardedSplit write_split(const Tokenizer& tokenizer, const TextSource& text, const std::vector<uint64_t>& document_starts,
                          const std::filesystem::path& folder, const std::string& split, int bytes_per_token,
-                         int threads, int64_t shard_tokens = int64_t{1} << 28, size_t chunk_bytes = size_t{4} << 20);
+                         int threads, int64_t shard_tokens = int64_t{1} << 28, size_t chunk_bytes = size_t{4} << 20,
+                         size_t max_line = size_t{64} << 20);
 
 void write_shard_index(const std::filesystem::path& folder, const ShardIndex& index);
 /// UserError naming the file and the problem when index.yaml is missing or malformed.

@@ -30,7 +30,7 @@ const Registry<TokenizerKind>& tokenizer_registry() {
 
 std::vector<std::string> tokenizer_names() { return tokenizer_registry().names(); }
 
-std::shared_ptr<Tokenizer> make_tokenizer(const DataOptions& options, const std::string& training_text,
+std::shared_ptr<Tokenizer> make_tokenizer(const DataOptions& options, const TextSource& training_text,
                                           const std::filesystem::path& cache_dir) {
   return tokenizer_registry().get(options.tokenizer).build(options, training_text, cache_dir);
 }

@@ -50,30 +50,41 @@ std::vector<std::pair<fs::path, fs::file_time_type>> tree(const fs::path& folder
 }  // namespace
 
 TEST_CASE("split: a single document is cut at the fraction, on a code point boundary", "[data][split]") {
+  TempDir dir;
   const std::string text = sample_text(60);
-  const TextSplit s = split_text({text}, 0.9);
-  CHECK(s.train + s.val == text);
-  CHECK(static_cast<double>(s.train.size()) / text.size() == Approx(0.9).margin(0.001));
-  CHECK_FALSE(find_utf8_problem(s.train));
-  CHECK_FALSE(find_utf8_problem(s.val));
+  const auto file = dir.write("one.txt", "xx" + text);  // the document is a range of its file
+  const TextSplit s = split_text({TextPiece::of_file(file, 2, text.size())}, 0.9);
+  const std::string train = s.train.read_all(), val = s.val.read_all();
+  CHECK(train + val == text);
+  CHECK(static_cast<double>(train.size()) / text.size() == Approx(0.9).margin(0.001));
+  CHECK_FALSE(find_utf8_problem(train));
+  CHECK_FALSE(find_utf8_problem(val));
 
   const std::string accents = "ééééééééé";  // 18 bytes; 0.5 → byte 9, inside a character
-  const TextSplit a = split_text({accents}, 0.5);
-  CHECK(a.train == "éééé");
-  CHECK(a.train + a.val == accents);
+  const TextSplit a = split_text({TextPiece::of_bytes(accents)}, 0.5);
+  CHECK(a.train.read_all() == "éééé");
+  CHECK(a.train.read_all() + a.val.read_all() == accents);
 }
 
 TEST_CASE("split: documents split at a boundary, validation gets the last ones", "[data][split]") {
   std::vector<std::string> docs;
-  for (int i = 0; i < 20; ++i) docs.push_back("document " + std::to_string(100 + i) + std::string(200, 'x'));
-  const TextSplit s = split_text(docs, 0.9);
+  std::vector<TextPiece> pieces;
+  for (int i = 0; i < 20; ++i) {
+    docs.push_back("document " + std::to_string(100 + i) + std::string(200, 'x'));
+    pieces.push_back(TextPiece::of_bytes(docs.back()));
+  }
+  const TextSplit s = split_text(pieces, 0.9);
   CHECK(s.train_documents == 18);
   CHECK(s.val_documents == 2);
-  CHECK(s.val == docs[18] + "\n\n" + docs[19]);
-  CHECK(s.train.rfind(docs[17]) == s.train.size() - docs[17].size());
+  CHECK(s.val.read_all() == docs[18] + "\n\n" + docs[19]);
+  CHECK(s.val_starts == std::vector<uint64_t>{0, docs[18].size() + 2});
+  const std::string train = s.train.read_all();
+  CHECK(train.rfind(docs[17]) == train.size() - docs[17].size());
+  CHECK(s.train_starts.size() == 18);
+  for (size_t i = 0; i < 18; ++i) CHECK(train.compare(s.train_starts[i], docs[i].size(), docs[i]) == 0);
 
-  const TextSplit two = split_text({"a", std::string(100, 'b')}, 0.9);  // at least one document each side
-  CHECK(two.train == "a");
+  const TextSplit two = split_text({TextPiece::of_bytes("a"), TextPiece::of_bytes(std::string(100, 'b'))}, 0.9);  // one document each side at least
+  CHECK(two.train.read_all() == "a");
   CHECK(two.val_documents == 1);
 }
 

@@ -69,7 +69,7 @@ TEST_CASE("the chunked encoder writes exactly the tokenizer's ids, with document
   // three documents joined as the split joins them; tiny chunks and shards so both are many
   const std::vector<std::string> documents = {sample_text(6), "A short one.\nTwo lines.", sample_text(4) + "\nno newline at the end"};
   std::string text;
-  std::vector<size_t> starts;
+  std::vector<uint64_t> starts;
   for (const auto& d : documents) {
     if (!text.empty()) text += "\n\n";
     starts.push_back(text.size());
@@ -83,7 +83,7 @@ TEST_CASE("the chunked encoder writes exactly the tokenizer's ids, with document
       for (size_t chunk : {size_t{1}, size_t{40}, size_t{1} << 20}) {
         INFO(tokenizer->name() << ", " << threads << " threads, chunks of " << chunk << " bytes");
         TempDir dir;
-        const ShardedSplit split = write_split(*tokenizer, text, starts, dir.path(), "train",
+        const ShardedSplit split = write_split(*tokenizer, TextSource(text), starts, dir.path(), "train",
                                                bytes_per_token_for(tokenizer->vocab_size()), threads, 97, chunk);
         CHECK(split.tokens == static_cast<int64_t>(expected.size()));
         CHECK(split.shard_tokens.size() == static_cast<size_t>((split.tokens + 96) / 97));
@@ -99,6 +99,34 @@ TEST_CASE("the chunked encoder writes exactly the tokenizer's ids, with document
       }
     }
   }
+}
+
+TEST_CASE("a line longer than the limit: char cuts it, bpe refuses it in one line", "[data][shards][bpe]") {
+  // long lines (no newline for 300 bytes) in a text read from a file, chunks of 16 bytes, lines limited to 50
+  TempDir dir;
+  std::string text;
+  const std::vector<std::string> letters = {"a", "é", "€"};
+  for (int i = 0; i < 12; ++i) {
+    for (int k = 0; k < 100 * (i % 4); ++k) text += letters[static_cast<size_t>(i % 3)];
+    text += "ü line " + std::to_string(i) + "\n";
+  }
+  const auto file = dir.write("long.txt", text);
+  TextSource source;
+  source.append(TextPiece::of_file(file, 0, text.size()));
+  const CharTokenizer chars(text);
+  for (int threads : {1, 2}) {
+    TempDir out;
+    const ShardedSplit split = write_split(chars, source, {0}, out.path(), "train", 2, threads, 1000, 16, 50);
+    CHECK(ids(map_split(out.path(), "train", split, 2)) == chars.encode(text));
+  }
+  const auto bpe = BpeTokenizer::train(text + sample_text(4), 400);
+  TempDir out;
+  CHECK_THAT(user_error_of([&] { write_split(*bpe, source, {0}, out.path(), "train", 2, 1, 1000, 16, 50); }),
+             Catch::StartsWith("train text: a line longer than 50 bytes at byte ") &&
+                 Catch::EndsWith("the bpe tokenizer encodes whole lines: break the corpus into lines, or use data.tokenizer=char"));
+  // under the limit, bpe's chunks end after newlines and give its ids exactly
+  const ShardedSplit split = write_split(*bpe, source, {0}, out.path(), "train", 2, 2, 1000, 16, 1000);
+  CHECK(ids(map_split(out.path(), "train", split, 2)) == bpe->encode(text));
 }
 
 TEST_CASE("a prepared folder trains without its corpus", "[data][shards]") {

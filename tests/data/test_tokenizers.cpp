@@ -45,7 +45,7 @@ TEST_CASE("char tokenizer: save, load and cache", "[data][tokenizer]") {
   CHECK_THAT(user_error_of([&] { CharTokenizer::load(dir.path() / "broken"); }), Catch::Contains("malformed"));
 
   DataOptions options;
-  const auto built = make_tokenizer(options, sample_text(), dir.path() / "cache");
+  const auto built = make_tokenizer(options, TextSource(sample_text()), dir.path() / "cache");
   CHECK(built->vocab_size() == tok.vocab_size());
   REQUIRE(std::distance(std::filesystem::directory_iterator(dir.path() / "cache"),
                         std::filesystem::directory_iterator()) == 1);
@@ -54,7 +54,7 @@ TEST_CASE("char tokenizer: save, load and cache", "[data][tokenizer]") {
 TEST_CASE("tokenizer factory: unknown names are listed", "[data][tokenizer]") {
   DataOptions options;
   options.tokenizer = "wordpiece";
-  const auto msg = user_error_of([&] { make_tokenizer(options, "abc", "/nonexistent"); });
+  const auto msg = user_error_of([&] { make_tokenizer(options, TextSource("abc"), "/nonexistent"); });
   CHECK_THAT(msg, Catch::Contains("unknown tokenizer 'wordpiece'") && Catch::Contains("bpe, char"));
   CHECK(tokenizer_names() == std::vector<std::string>{"bpe", "char"});
 }
