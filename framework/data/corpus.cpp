@@ -115,7 +115,7 @@ constexpr std::uintmax_t kMaxCorpusBytes = std::uintmax_t{2} << 30;
 
 }  // namespace
 
-CorpusFiles scan_corpus(const DataOptions& options) {
+CorpusFiles locate_corpus(const DataOptions& options) {
   CorpusFiles corpus;
   fs::path location;
   if (!options.path.empty()) {
@@ -147,18 +147,26 @@ CorpusFiles scan_corpus(const DataOptions& options) {
     }
   }
   corpus.location = location.string();
-  for (const auto& file : corpus_files(location)) {
-    if (auto document = scan_document(file)) corpus.documents.push_back(std::move(*document));
+  for (const auto& file : corpus_files(location)) corpus.documents.push_back(TextPiece::of_file(file, 0, fs::file_size(file)));
+  return corpus;
+}
+
+CorpusFiles scan_corpus(CorpusFiles located) {
+  CorpusFiles corpus;
+  corpus.name = located.name;
+  corpus.location = located.location;
+  for (const auto& file : located.documents) {
+    if (auto document = scan_document(file.file)) corpus.documents.push_back(std::move(*document));
   }
   if (corpus.documents.empty()) {
-    throw UserError(fs::is_directory(location) ? "corpus '" + corpus.name + "' is empty: no non-empty .txt files in " + corpus.location
-                                               : "corpus '" + corpus.name + "' is empty: " + corpus.location);
+    throw UserError(fs::is_directory(corpus.location) ? "corpus '" + corpus.name + "' is empty: no non-empty .txt files in " + corpus.location
+                                                      : "corpus '" + corpus.name + "' is empty: " + corpus.location);
   }
   return corpus;
 }
 
 Corpus load_corpus(const DataOptions& options) {
-  CorpusFiles files = scan_corpus(options);
+  CorpusFiles files = scan_corpus(locate_corpus(options));
   std::uintmax_t bytes = 0;
   for (const auto& document : files.documents) bytes += document.size;
   if (bytes > kMaxCorpusBytes)

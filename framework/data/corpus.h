@@ -50,9 +50,13 @@ struct CorpusFiles {
   std::vector<TextPiece> documents;   ///< in order; a folder's documents sorted by file name
 };
 
-/// Finds the corpus named by `options` and validates it in blocks: any size, bounded memory. The
-/// same one-line UserErrors as load_corpus.
-CorpusFiles scan_corpus(const DataOptions& options);
+/// Finds the corpus named by `options` without reading it: one whole-file piece per .txt file
+/// (UserError for an unknown name, a missing path, a device or pipe).
+CorpusFiles locate_corpus(const DataOptions& options);
+
+/// Validates a located corpus in blocks (any size, bounded memory): each document without its
+/// byte order mark, blank ones dropped. The same one-line UserErrors as load_corpus.
+CorpusFiles scan_corpus(CorpusFiles located);
 
 /// Loads the corpus named by `options` into memory (the probe tasks' filler text), at most 2 GiB. UserError (one line) for an unknown corpus name, a missing
 /// file or folder, an empty corpus, invalid UTF-8 or a binary file.

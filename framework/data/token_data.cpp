@@ -89,11 +89,36 @@ TokenData map_prepared(const fs::path& folder, const ShardIndex& index) {
 
 }  // namespace
 
+namespace {
+
+/// Each id covers at least one byte of text, so shards of 2-byte ids take at most twice the text:
+/// refuse a corpus that could fill the disk before reading it, not halfway through encoding it.
+/// Skipped when the cache holds a folder of this corpus's name (it may be this text's: no writing).
+void check_cache_space(const CorpusFiles& corpus, const fs::path& dir) {
+  std::error_code ignored;
+  for (fs::directory_iterator it(dir, ignored), end; !ignored && it != end; it.increment(ignored))
+    if (it->path().filename().string().rfind("tokens-" + file_name_safe(corpus.name) + "-", 0) == 0) return;
+  uint64_t bytes = 0;
+  for (const auto& file : corpus.documents) bytes += file.size;
+  fs::path existing = fs::absolute(dir);
+  while (!fs::exists(existing) && existing.has_parent_path() && existing != existing.parent_path()) existing = existing.parent_path();
+  std::error_code error;
+  const auto space = fs::space(existing, error);
+  if (!error && 2 * bytes > space.available)
+    throw UserError(fmt::format("data: corpus '{}' holds {:.2f} GiB of text; its token shards may need {:.2f} GiB in {}, which has {:.2f} GiB free",
+                                corpus.name, bytes / double(1 << 30), 2 * bytes / double(1 << 30), dir.string(),
+                                space.available / double(1 << 30)));
+}
+
+}  // namespace
+
 std::string cache_dir(const DataOptions& options) { return (fs::path(options.root) / "cache").string(); }
 
 TokenData TokenData::prepare(const DataOptions& options, int threads) {
   if (!options.prepared.empty()) return load_prepared(options.prepared);
-  const CorpusFiles corpus = scan_corpus(options);
+  const CorpusFiles located = locate_corpus(options);
+  check_cache_space(located, cache_dir(options));
+  const CorpusFiles corpus = scan_corpus(located);
   const TextSplit split = split_text(corpus.documents, options.train_fraction);
   const fs::path dir = cache_dir(options);
   const std::shared_ptr<Tokenizer> tokenizer = make_tokenizer(options, split.train, dir);
@@ -118,14 +143,6 @@ TokenData TokenData::prepare(const DataOptions& options, int threads) {
     std::error_code ignored;
     fs::remove_all(folder, ignored);
   }
-  // Each id covers at least one byte of text, so the shards take at most bytes x id width: refuse
-  // up front rather than fill the disk halfway through.
-  const uint64_t most = (split.train.size() + split.val.size()) * static_cast<uint64_t>(bytes_per_token_for(tokenizer->vocab_size()));
-  std::error_code space_error;
-  const auto space = fs::space(dir, space_error);
-  if (!space_error && most > space.available)
-    throw UserError(fmt::format("data: the token shards of corpus '{}' need up to {:.2f} GiB in {}, which has {:.2f} GiB free",
-                                corpus.name, most / double(1 << 30), dir.string(), space.available / double(1 << 30)));
   // Written under a temporary name, renamed when complete: a reader never sees half a folder,
   // and of two processes preparing the same corpus at once the first rename wins.
   const fs::path part = folder.string() + fmt::format(".part-{}", getpid());

@@ -84,7 +84,7 @@ TEST_CASE("a corpus is validated in blocks: problems past the first block at the
   const auto good = dir.write("good.txt", "\xEF\xBB\xBF" + big);
   DataOptions options;
   options.path = good;
-  const CorpusFiles scanned = scan_corpus(options);
+  const CorpusFiles scanned = scan_corpus(locate_corpus(options));
   REQUIRE(scanned.documents.size() == 1);
   CHECK(scanned.documents[0].offset == 3);  // the byte order mark left out
   CHECK(scanned.documents[0].size == big.size());
@@ -95,7 +95,7 @@ TEST_CASE("a corpus is validated in blocks: problems past the first block at the
     options.path = dir.write("bad.txt", text);
     const auto problem = find_utf8_problem(text);  // the naive answer, on the whole string
     REQUIRE(problem);
-    CHECK(user_error_of([&] { scan_corpus(options); }) == options.path + ":" + std::to_string(problem->line) + ": " + problem->message());
+    CHECK(user_error_of([&] { scan_corpus(locate_corpus(options)); }) == options.path + ":" + std::to_string(problem->line) + ": " + problem->message());
   }
 }
 

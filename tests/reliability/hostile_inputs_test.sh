@@ -21,6 +21,7 @@ python3 -c "print('x' * 3_000_000, end='')" > hugeline.txt  # one 3 MB line: ove
 printf 'train:\n  lr: fast\n' > bad_type.yaml
 printf 'train:\n  lr: .nan\n' > nan_lr.yaml
 mkfifo fifo.txt
+truncate -s 1T sparse.txt  # a 1 TiB corpus that takes no disk: its shards could not fit (not hashed by snapshot)
 printf 'train:\n\tlr: 0.1\n' > tabs.yaml
 printf 'train:\n  lr: 0.1\n    steps: 3\n' > indent.yaml
 printf 'train:\n  lr: 0.1\n  lr: 0.2\n' > duplicate.yaml
@@ -82,6 +83,7 @@ wrong type of a list | threads: expected an integer | - | run threads=[1,2]
 out-of-range value | train.steps: must be >= 0 | - | run train.steps=-5
 a device as the corpus | data.path: /dev/zero is not a regular file or a folder | - | run data.path=/dev/zero $quick
 a FIFO as the corpus | is not a regular file or a folder | - | run data.path=fifo.txt $quick
+a corpus whose shards cannot fit the disk | corpus 'sparse' holds 1024.00 GiB of text; its token shards may need 2048.00 GiB in data/cache | - | run data.path=sparse.txt $quick
 not a prepared token folder | emptydir: not a prepared token folder (no index.yaml) | - | run data.prepared=emptydir $quick
 a damaged prepared index | bad_prepared/index.yaml:3:12: tokenizer: unknown value 'chr' (did you mean 'char'?) | - | run data.prepared=bad_prepared $quick
 prepare-data for a probe task | prepare-data: data is a probe task | - | prepare-data data=mqar
@@ -147,7 +149,7 @@ ROWS
 )
 
 # data/cache holds derived token and tokenizer caches, which a failing run may add to (never change)
-snapshot() { find . -type f ! -name stdout ! -name stderr ! -path './tiny_disk/*' ! -path './full_disk/*' ! -path './data/cache/*' -print0 | sort -z | xargs -0 sha256sum; }
+snapshot() { find . -type f ! -name stdout ! -name stderr ! -name sparse.txt ! -path './tiny_disk/*' ! -path './full_disk/*' ! -path './data/cache/*' -print0 | sort -z | xargs -0 sha256sum; }
 trim() { sed 's/^ *//;s/ *$//' <<< "$1"; }
 rows=0 skipped=0
 while IFS='|' read -r name expected flags args; do
