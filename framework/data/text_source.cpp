@@ -97,7 +97,7 @@ void TextSource::for_each_block(size_t block_bytes, const std::function<void(con
   for (uint64_t pos = 0; pos < size_;) {
     // three bytes more, so the cut can see where the next code point starts
     std::string block = read(pos, block_bytes + 3);
-    if (pos + block.size() < size_ || block.size() > block_bytes) {
+    if (block.size() > block_bytes) {  // not the text's last block
       size_t cut = utf8_boundary_at_or_before(block, block_bytes);
       if (cut == 0) cut = block_bytes;  // not UTF-8: any cut
       block.resize(cut);

@@ -87,10 +87,6 @@ TokenData map_prepared(const fs::path& folder, const ShardIndex& index) {
   return data;
 }
 
-}  // namespace
-
-namespace {
-
 /// Each id covers at least one byte of text, so shards of 2-byte ids take at most twice the text:
 /// refuse a corpus that could fill the disk before reading it, not halfway through encoding it.
 /// Skipped when the cache holds a folder of this corpus's name (it may be this text's: no writing).
