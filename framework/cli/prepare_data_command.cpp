@@ -20,6 +20,7 @@ void add_prepare_data_command(CLI::App& app, int& exit_code) {
       "Examples:\n"
       "  attnlab prepare-data data=kjv data.tokenizer=bpe data.vocab_size=2048 --threads 2\n"
       "  attnlab prepare-data data.path=/big/corpus_folder            # prints the folder to train from\n"
+      "  attnlab prepare-data 'data.path=[/web/shard_*.txt,/books]'    # globs and folders, in this order\n"
       "  attnlab run experiments/quickstart.yaml data.prepared=data/cache/tokens-kjv-<key>");
   struct Options {
     std::vector<std::string> words;

@@ -95,6 +95,19 @@ std::vector<int64_t> MapReader::integer_list(const std::string& key,
   return out;
 }
 
+std::vector<std::string> MapReader::strings(const std::string& key) {
+  const Node* node = child(key);
+  if (!node) return {};
+  if (node->is_scalar()) return {node->text()};
+  if (!node->is_sequence()) fail_type(*node, key_path(key), "a string or a list of strings");
+  std::vector<std::string> out;
+  for (size_t i = 0; i < node->size(); ++i) {
+    if (!node->at(i).is_scalar()) fail_type(node->at(i), key_path(key) + "." + std::to_string(i), "a string");
+    out.push_back(node->at(i).text());
+  }
+  return out;
+}
+
 std::string MapReader::choice(const std::string& key, const std::string& fallback,
                               const std::vector<std::string>& choices) {
   const std::string value = string(key, fallback);

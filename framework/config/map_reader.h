@@ -27,6 +27,8 @@ class MapReader {
   std::string string(const std::string& key, const std::string& fallback);
   std::optional<std::string> optional_string(const std::string& key);
   std::vector<int64_t> integer_list(const std::string& key, const std::vector<int64_t>& fallback);
+  /// A string or a list of strings, as a list (absent or null: empty).
+  std::vector<std::string> strings(const std::string& key);
   /// A string that must be one of `choices`; the error lists them and the closest match.
   std::string choice(const std::string& key, const std::string& fallback,
                      const std::vector<std::string>& choices);

@@ -193,8 +193,30 @@ std::string prepare_flow(const std::string& text, std::vector<std::string>& hidd
   std::string out;
   const bool hide = text.find(kMarkOpen) == std::string::npos;  // a value holding U+E000 itself is read as it is
   FlowScanner scan(text);
+  // A plain item is the text between two of '[', '{', ',', a key's ':', ']', '}'. Hydra reads
+  // `[*.txt,a?.txt]` as two strings; YAML reads '*' as an alias and yaml-cpp stops at '?', so an
+  // item with one of YAML's indicators goes to yaml-cpp double-quoted (it is no number anyway).
+  std::string item;
+  bool item_whole = true;  // the item started at a separator (not after a quote or an interpolation)
+  auto flush = [&](bool at_separator) {
+    const size_t first = item.find_first_not_of(" \t"), last = item.find_last_not_of(" \t");
+    if (item_whole && at_separator && first != std::string::npos && item.find_first_of("*?%@|") <= last &&
+        item.find(": ") == std::string::npos)  // "a: b" in a list is a map
+      out += item.substr(0, first) + double_quoted(item.substr(first, last - first + 1)) + item.substr(last + 1);
+    else
+      out += item;
+    item.clear();
+  };
   while (!scan.done()) {
     const auto token = scan.next();
+    using Kind = FlowScanner::Kind;
+    if (token.kind == Kind::Text) {
+      item += text.substr(token.begin, token.end - token.begin);
+      continue;
+    }
+    const bool separator = token.kind != Kind::Quoted && token.kind != Kind::Interpolation;
+    flush(separator);
+    item_whole = separator;
     if (token.kind == FlowScanner::Kind::Interpolation && hide) {
       hidden.push_back(text.substr(token.begin, token.end - token.begin));
       out += kMarkOpen + std::to_string(hidden.size() - 1) + kMarkClose;
@@ -204,6 +226,7 @@ std::string prepare_flow(const std::string& text, std::vector<std::string>& hidd
       out += text.substr(token.begin, token.end - token.begin);
     }
   }
+  flush(true);
   return out;
 }
 

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <optional>
+
+#include <glob.h>
 
 #include <fmt/format.h>
 
@@ -22,7 +25,8 @@ DataOptions DataOptions::from_config(const cfg::Node& node) {
   std::vector<std::string> names;
   for (const auto& c : known_corpora()) names.push_back(c.name);
   o.corpus = r.choice("corpus", o.corpus, names);
-  o.path = r.optional_string("path").value_or("");
+  o.path = r.strings("path");
+  if (o.path == std::vector<std::string>{""}) o.path.clear();  // path: "" is the configs' "not set"
   o.root = r.string("root", o.root);
   o.tokenizer = r.choice("tokenizer", o.tokenizer, tokenizer_names());
   o.vocab_size = r.integer("vocab_size", o.vocab_size);
@@ -37,6 +41,8 @@ DataOptions DataOptions::from_config(const cfg::Node& node) {
     const cfg::Node* child = node.find(key);
     return child ? child->source() : node.source();
   };
+  for (size_t i = 0; i < o.path.size(); ++i)
+    if (o.path[i].empty()) cfg::fail_at(where("path"), "data.path." + std::to_string(i) + ": an empty path");
   if (o.vocab_size < 2) {
     cfg::fail_at(where("vocab_size"), "data.vocab_size: must be at least 2, got " +
                                           std::to_string(o.vocab_size));
@@ -111,23 +117,84 @@ std::optional<TextPiece> scan_document(const fs::path& file) {
   return TextPiece::of_file(file, skip, size - skip);
 }
 
+bool is_glob(const std::string& entry) { return entry.find_first_of("*?[") != std::string::npos; }
+
+/// A file or folder named by `key` ("data.path", "data.path.1"): a device or pipe (/dev/zero, a
+/// FIFO) would be read forever, so a corpus is made of regular files and folders only.
+void check_file_or_folder(const fs::path& path, const std::string& key, const std::string& entry) {
+  std::error_code error;
+  const auto status = fs::status(path, error);
+  if (!fs::exists(status)) throw UserError(key + ": file not found: " + entry);
+  if (!fs::is_regular_file(status) && !fs::is_directory(status))
+    throw UserError(key + ": " + path.string() + " is not a regular file or a folder");
+}
+
+/// The documents of one data.path entry: a file, a folder's .txt files, or a glob's matches (each
+/// match a file or a folder) in byte order of their paths.
+std::vector<fs::path> entry_files(const std::string& entry, const std::string& key) {
+  if (!is_glob(entry)) {
+    check_file_or_folder(entry, key, entry);
+    return corpus_files(entry);
+  }
+  // glob(3) reads '**' as '*': refuse it rather than silently not recursing.
+  if (entry.find("**") != std::string::npos)
+    throw UserError(key + ": '**' in '" + entry + "': recursive globs are not supported; write one '*' per folder level (a/*/*.txt)");
+  glob_t found{};
+  const int code = ::glob(entry.c_str(), GLOB_NOSORT | GLOB_ERR, nullptr, &found);
+  std::vector<std::string> matches(found.gl_pathv, found.gl_pathv + (code == 0 ? found.gl_pathc : 0));
+  globfree(&found);
+  if (code == GLOB_NOMATCH) throw UserError(key + ": no file matches '" + entry + "'");
+  if (code != 0) throw UserError(key + ": cannot read the folders of '" + entry + "'" + (code == GLOB_ABORTED ? " (permission denied?)" : ""));
+  std::sort(matches.begin(), matches.end());
+  std::vector<fs::path> files;
+  for (const auto& match : matches) {
+    check_file_or_folder(match, key, match);
+    for (auto& file : corpus_files(match)) files.push_back(std::move(file));
+  }
+  return files;
+}
+
+/// A corpus name for an entry: a file's stem, a folder's name, or the folder a glob looks in.
+std::string entry_name(const std::string& entry) {
+  fs::path path = entry;
+  if (is_glob(entry)) {
+    fs::path fixed;  // the components before the first one with a wildcard
+    for (const auto& part : path) {
+      if (is_glob(part.string())) break;
+      fixed /= part;
+    }
+    std::error_code error;
+    const fs::path folder = fs::weakly_canonical(fs::absolute(fixed.empty() ? fs::path(".") : fixed), error);
+    const std::string name = folder.filename().string();
+    return name.empty() ? "corpus" : name;
+  }
+  std::string name = path.filename().stem().string();
+  if (name.empty()) name = path.parent_path().filename().string();
+  return name;
+}
+
 constexpr std::uintmax_t kMaxCorpusBytes = std::uintmax_t{2} << 30;
 
 }  // namespace
 
 CorpusFiles locate_corpus(const DataOptions& options) {
   CorpusFiles corpus;
-  fs::path location;
+  std::vector<fs::path> files;
   if (!options.path.empty()) {
-    location = options.path;
-    std::error_code error;
-    const auto status = fs::status(location, error);
-    if (!fs::exists(status)) throw UserError("data.path: file not found: " + options.path);
-    // A device or pipe (/dev/zero, a FIFO) would be read forever: a corpus is a file or a folder.
-    if (!fs::is_regular_file(status) && !fs::is_directory(status))
-      throw UserError("data.path: " + options.path + " is not a regular file or a folder");
-    corpus.name = location.filename().stem().string();
-    if (corpus.name.empty()) corpus.name = location.parent_path().filename().string();
+    const size_t n = options.path.size();
+    std::map<std::string, size_t> named_by;  // a file's canonical path -> the entry that named it
+    for (size_t i = 0; i < n; ++i) {
+      const std::string key = n == 1 ? "data.path" : "data.path." + std::to_string(i);
+      for (const auto& file : entry_files(options.path[i], key)) {
+        const auto [it, fresh] = named_by.emplace(fs::weakly_canonical(file).string(), i);
+        if (!fresh)
+          throw UserError(fmt::format("data.path: {} is named twice (by '{}' and '{}'); list each document once", file.string(),
+                                      options.path[it->second], options.path[i]));
+        files.push_back(file);
+      }
+    }
+    corpus.name = entry_name(options.path[0]) + (n > 1 ? fmt::format("+{}", n - 1) : "");
+    corpus.location = join(options.path, " ");
   } else {
     const auto& corpora = known_corpora();
     auto it = std::find_if(corpora.begin(), corpora.end(),
@@ -138,16 +205,17 @@ CorpusFiles locate_corpus(const DataOptions& options) {
       throw UserError("unknown corpus '" + options.corpus + "'" + did_you_mean(options.corpus, names) +
                       "; known corpora: " + join(names) + " (or set data.path to any UTF-8 text file)");
     }
-    location = fs::path(options.root) / it->relative_path;
+    const fs::path location = fs::path(options.root) / it->relative_path;
     corpus.name = it->name;
     const bool present = it->is_folder ? fs::is_directory(location) : fs::is_regular_file(location);
     if (!present) {
       throw UserError("corpus '" + it->name + "' not found at " + location.string() +
                       ": run scripts/setup.sh (or scripts/fetch_corpora.sh " + options.root + ")");
     }
+    corpus.location = location.string();
+    files = corpus_files(location);
   }
-  corpus.location = location.string();
-  for (const auto& file : corpus_files(location)) corpus.documents.push_back(TextPiece::of_file(file, 0, fs::file_size(file)));
+  for (const auto& file : files) corpus.documents.push_back(TextPiece::of_file(file, 0, fs::file_size(file)));
   return corpus;
 }
 

@@ -13,7 +13,7 @@ namespace attnlab::data {
 /// Options of the `data:` config group.
 struct DataOptions {
   std::string corpus = "moby_dick";  ///< a known corpus (see known_corpora()); ignored when `path` is set
-  std::string path;                  ///< any UTF-8 text file, or folder of .txt documents; overrides `corpus`
+  std::vector<std::string> path;     ///< UTF-8 text files, folders of .txt documents or glob patterns, in order; overrides `corpus`
   std::string root = "data";         ///< where scripts/setup.sh put the corpora; relative to the current directory
   std::string tokenizer = "char";    ///< char | bpe
   int64_t vocab_size = 2048;         ///< bpe only: SentencePiece vocabulary size
@@ -50,8 +50,10 @@ struct CorpusFiles {
   std::vector<TextPiece> documents;   ///< in order; a folder's documents sorted by file name
 };
 
-/// Finds the corpus named by `options` without reading it: one whole-file piece per .txt file
-/// (UserError for an unknown name, a missing path, a device or pipe).
+/// Finds the corpus named by `options` without reading it: one whole-file piece per document.
+/// `data.path` entries keep their order; a folder gives its .txt files and a glob (`*`, `?`, `[..]`,
+/// not crossing '/') its matches, each sorted by name. UserError for an unknown name, a missing
+/// path, a glob that matches nothing, a device or pipe, or a file named twice.
 CorpusFiles locate_corpus(const DataOptions& options);
 
 /// Validates a located corpus in blocks (any size, bounded memory): each document without its

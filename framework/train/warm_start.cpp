@@ -34,7 +34,7 @@ std::string data_difference(const data::DataOptions& ours, const data::DataOptio
   };
   std::string d = differ("task.name", task_name(ours), task_name(theirs));
   if (d.empty() && !ours.task.is_null()) return d;  // a task's vocabulary is its own; shapes are checked on loading
-  if (d.empty()) d = differ("path", ours.path, theirs.path);
+  if (d.empty()) d = differ("path", join(ours.path), join(theirs.path));
   if (d.empty() && ours.path.empty()) d = differ("corpus", ours.corpus, theirs.corpus);
   if (d.empty()) d = differ("tokenizer", ours.tokenizer, theirs.tokenizer);
   if (d.empty() && ours.tokenizer == "bpe") d = differ("vocab_size", ours.vocab_size, theirs.vocab_size);

@@ -182,3 +182,16 @@ TEST_CASE("override lists and maps read like YAML flow values", "[config][overri
   CHECK(error_of([] { parse_override("a=[!foo x]"); }) == "command line: bad override 'a=[!foo x]': unsupported YAML tag '!foo'");
   CHECK(error_of([] { parse_override("a=[1],[2"); }) == "command line: bad override 'a=[1],[2': unterminated '[' (missing ']')");
 }
+
+TEST_CASE("override lists take Hydra's plain '*' and '?' (globs), which YAML reads as indicators", "[config][override]") {
+  const Node globs = parse_override_value("[*.txt, web/a?.txt,b|c, 7, x: y*]", "test");
+  REQUIRE(globs.size() == 5);
+  CHECK(globs.at(0).text() == "*.txt");  // an alias in YAML
+  CHECK(globs.at(1).text() == "web/a?.txt");
+  CHECK(globs.at(2).text() == "b|c");
+  CHECK(globs.at(3).text() == "7");
+  CHECK_FALSE(globs.at(3).quoted());  // items without an indicator keep YAML typing
+  CHECK(globs.at(4).is_map());        // "x: y*" in a list stays a map
+  CHECK(parse_override_value("{k: *.txt}", "test").find("k")->text() == "*.txt");
+  CHECK(parse_override_value(to_override_value(globs.at(0)), "test") == globs.at(0));
+}

@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include "config/node.h"
+#include "config/override.h"
+#include "config/yaml_loader.h"
 #include "data/corpus.h"
 #include "data_test_util.h"
 
@@ -31,7 +33,7 @@ TEST_CASE("data options: defaults and strict reading", "[data][config]") {
   CHECK(o.tokenizer == "bpe");
   CHECK(o.vocab_size == 512);
   CHECK(o.root == "/tmp/x");
-  CHECK(o.path == "a.txt");
+  CHECK(o.path == std::vector<std::string>{"a.txt"});
   CHECK(o.train_fraction == Approx(0.8));
 }
 
@@ -46,4 +48,19 @@ TEST_CASE("data options: bad values are one-line errors with a location", "[data
              Catch::Contains("data.yaml:2"));
   CHECK_THAT(user_error_of([] { DataOptions::from_config(data_node({{"train_fraction", "1.5"}})); }),
              Catch::Contains("data.yaml:2") && Catch::Contains("train_fraction"));
+}
+
+TEST_CASE("data options: data.path is a string or a list of strings", "[data][config]") {
+  const DataOptions listed = DataOptions::from_config(cfg::parse_yaml("path: [web/*.txt, books, extra.txt]\n", "data.yaml"));
+  CHECK(listed.path == std::vector<std::string>{"web/*.txt", "books", "extra.txt"});
+  cfg::Node node = cfg::Node::map(cfg::Source{"data.yaml", 1, 1});
+  node["path"] = cfg::parse_override_value("[a/*.txt,b]", "data.path");  // the command line's data.path=[a/*.txt,b]
+  CHECK(DataOptions::from_config(node).path == std::vector<std::string>{"a/*.txt", "b"});
+  CHECK(user_error_of([] { DataOptions::from_config(cfg::parse_yaml("path: {a: 1}\n", "data.yaml")); }) ==
+        "data.yaml:1:7: data.path: expected a string or a list of strings, got a map");
+  CHECK(user_error_of([] { DataOptions::from_config(cfg::parse_yaml("path: [a.txt, [b]]\n", "data.yaml")); }) ==
+        "data.yaml:1:15: data.path.1: expected a string, got a list");
+  CHECK(DataOptions::from_config(cfg::parse_yaml("path: \"\"\n", "data.yaml")).path.empty());  // the configs' "not set"
+  CHECK(user_error_of([] { DataOptions::from_config(cfg::parse_yaml("path: [a.txt, \"\"]\n", "data.yaml")); }) ==
+        "data.yaml:1:7: data.path.1: an empty path");
 }

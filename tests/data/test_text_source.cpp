@@ -83,7 +83,7 @@ TEST_CASE("a corpus is validated in blocks: problems past the first block at the
   big += "€ straddles the block boundary\n";  // file bytes block - 2 .. block (after the BOM): valid
   const auto good = dir.write("good.txt", "\xEF\xBB\xBF" + big);
   DataOptions options;
-  options.path = good;
+  options.path = {good};
   const CorpusFiles scanned = scan_corpus(locate_corpus(options));
   REQUIRE(scanned.documents.size() == 1);
   CHECK(scanned.documents[0].offset == 3);  // the byte order mark left out
@@ -92,10 +92,10 @@ TEST_CASE("a corpus is validated in blocks: problems past the first block at the
 
   for (const std::string& tail : {std::string("bad \xE9t\n"), std::string("nul \0 here", 10), std::string("cut \xE2\x82")}) {
     const std::string text = big + "more\n" + tail;
-    options.path = dir.write("bad.txt", text);
+    options.path = {dir.write("bad.txt", text)};
     const auto problem = find_utf8_problem(text);  // the naive answer, on the whole string
     REQUIRE(problem);
-    CHECK(user_error_of([&] { scan_corpus(locate_corpus(options)); }) == options.path + ":" + std::to_string(problem->line) + ": " + problem->message());
+    CHECK(user_error_of([&] { scan_corpus(locate_corpus(options)); }) == options.path[0] + ":" + std::to_string(problem->line) + ": " + problem->message());
   }
 }
 

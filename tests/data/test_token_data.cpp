@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 DataOptions options_for(const TempDir& dir, const std::string& path, const std::string& tokenizer = "char") {
   DataOptions o;
-  o.path = path;
+  o.path = {path};
   o.root = (dir.path() / "root").string();
   o.tokenizer = tokenizer;
   o.vocab_size = 400;

@@ -133,12 +133,12 @@ TEST_CASE("a prepared folder trains without its corpus", "[data][shards]") {
   TempDir dir;
   const auto file = dir.write("corpus.txt", sample_text(30));
   DataOptions options;
-  options.path = file;
+  options.path = {file};
   options.root = (dir.path() / "root").string();
   const TokenData prepared = TokenData::prepare(options, 2);
   fs::remove(file);  // the folder is all a run needs
   DataOptions from_folder;
-  from_folder.path = file;
+  from_folder.path = {file};
   from_folder.prepared = prepared.cache_path;
   const TokenData loaded = TokenData::prepare(from_folder);
   CHECK(loaded.train.mapped());

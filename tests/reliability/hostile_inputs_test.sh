@@ -83,6 +83,9 @@ wrong type of a list | threads: expected an integer | - | run threads=[1,2]
 out-of-range value | train.steps: must be >= 0 | - | run train.steps=-5
 a device as the corpus | data.path: /dev/zero is not a regular file or a folder | - | run data.path=/dev/zero $quick
 a FIFO as the corpus | is not a regular file or a folder | - | run data.path=fifo.txt $quick
+a glob that matches nothing | data.path.1: no file matches 'nomatch_*.txt' | - | run 'data.path=[small.txt,nomatch_*.txt]' $quick
+a document named twice | data.path: small.txt is named twice (by 'small.txt' and 'smal?.txt') | - | run 'data.path=[small.txt,smal?.txt]' $quick
+a recursive glob | recursive globs are not supported | - | run 'data.path=**/*.txt' $quick
 a corpus whose shards cannot fit the disk | corpus 'sparse' holds 1024.00 GiB of text; its token shards may need 2048.00 GiB in data/cache | - | run data.path=sparse.txt $quick
 not a prepared token folder | emptydir: not a prepared token folder (no index.yaml) | - | run data.prepared=emptydir $quick
 a damaged prepared index | bad_prepared/index.yaml:3:12: tokenizer: unknown value 'chr' (did you mean 'char'?) | - | run data.prepared=bad_prepared $quick
