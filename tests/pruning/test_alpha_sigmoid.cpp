@@ -210,3 +210,34 @@ TEST_CASE("the bisection (the solver off the CPU) matches the reference too", "[
   }
   alpha_sigmoid_force_bisection(false);
 }
+
+TEST_CASE("the fused CPU pass gives the tensor route's values and gradients", "[pruning][alpha]") {
+  // The tensor route (bisection, the backward's pow formulas) is what runs off the CPU; the fused
+  // pass solves per entry and stores its derivative in the forward.
+  torch::manual_seed(7);
+  for (double alpha : {1.05, 1.25, 1.5, 1.8, 2.0, 2.5, 3.0, 4.0, 6.0}) {
+    CAPTURE(alpha);
+    const double half = alpha_sigmoid_support(alpha);
+    auto u = torch::rand({2000}, torch::kFloat64);
+    auto s = torch::cat({(3.0 * u - 1.5) * half, half * (1.0 - 1e-3 * u), torch::zeros({1}, torch::kFloat64)});
+    for (bool log_output : {false, true}) {
+      CAPTURE(log_output);
+      auto f = [&](const torch::Tensor& t) { return log_output ? log_alpha_sigmoid(t, alpha) : alpha_sigmoid(t, alpha); };
+      auto fused = f(s);
+      auto fused_grad = autograd_derivative(s, f);
+      alpha_sigmoid_force_bisection(true);
+      auto tensor = f(s);
+      auto tensor_grad = autograd_derivative(s, f);
+      alpha_sigmoid_force_bisection(false);
+      auto usable = alpha_sigmoid(s, alpha) > 1e-6;  // where log q and 1/q are well conditioned
+      CHECK(max_abs((fused - tensor).masked_select(usable)) < 1e-12);
+      CHECK(torch::allclose(fused_grad.masked_select(usable), tensor_grad.masked_select(usable), 1e-8, 1e-12));
+      CHECK(torch::equal(fused_grad == 0, tensor_grad == 0));  // the same saturated entries
+      // float32 in: the same pass, rounded once
+      auto s32 = s.to(torch::kFloat32);
+      auto fused32 = f(s32);
+      CHECK(fused32.scalar_type() == torch::kFloat32);
+      CHECK(torch::equal(fused32, f(s32.to(torch::kFloat64)).to(torch::kFloat32)));
+    }
+  }
+}

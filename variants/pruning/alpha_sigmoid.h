@@ -22,7 +22,8 @@
 /// CPU, one pass per entry to float64 accuracy: for α ≥ 2 a table of (*) at 2048 even steps of q
 /// (rebuilt when α changes), a binary search, a secant and two Newton steps; for α < 2 Newton in
 /// v = (q^{α-1} - 1)/(α-1), in which (*) has a slope in [1, 2] for every α, so q is relatively
-/// exact where tiny. Elsewhere: bisection with a fixed number of halvings
+/// exact where tiny, started from a table of the root at 4096 even steps of s (rebuilt when α
+/// changes; about two steps). Elsewhere: bisection with a fixed number of halvings
 /// (kAlphaSigmoidBisectionSteps: error ≤ 2^-54 for float64 scores;
 /// kAlphaSigmoidBisectionStepsLowPrecision for float32);
 /// for α < 2, where q can be tiny, it is then recovered from (*) as q = ((α-1)s + (1-q)^{α-1})^{1/(α-1)}
@@ -31,6 +32,9 @@
 /// 6 elementwise passes per halving over the entries inside the support; the CPU solvers one pass
 /// of 8 (table) or about 4 per Newton step (α < 2) transcendentals per entry; the closed forms one
 /// or two passes.
+///
+/// On the CPU (float32 and float64) the forward is one fused pass per entry that also stores the
+/// derivative below, so the backward is one product; elsewhere the same rules run as tensor ops.
 ///
 /// Gradient (exact, custom backward). Implicit differentiation of (*), or the entmax Jacobian
 /// diag(g) - g gᵀ/Σg with g_i = p_i^{2-α} restricted to its first row and column, gives

@@ -1,6 +1,7 @@
 #include "pruning/interaction.h"
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -35,8 +36,14 @@ torch::Tensor ContextInteractionImpl::scores_against(const torch::Tensor& x_quer
 }
 
 torch::Tensor ContextInteractionImpl::forward(const torch::Tensor& x, double alpha) {
-  auto log_p = log_alpha_sigmoid(scores(x), alpha, options_.log_floor);  // [B, T, T]
-  return cumulative_log_keep(log_p, options_.log_floor);                 // [B, T, T]
+  auto s = scores(x);  // [B, T, T]
+  const int64_t T = s.size(-1);
+  // Only earlier keys vote (j < n); cumulative_log_keep ignores the rest. At +inf they are past
+  // the support (p = 1, no gradient), so the α-sigmoid's per-entry solver skips half the entries.
+  auto self_or_future = torch::ones({T, T}, s.options().dtype(torch::kBool)).triu();  // [T, T]
+  auto log_p = log_alpha_sigmoid(s.masked_fill(self_or_future, std::numeric_limits<double>::infinity()), alpha,
+                                 options_.log_floor);  // [B, T, T]
+  return cumulative_log_keep(log_p, options_.log_floor);  // [B, T, T]
 }
 
 torch::Tensor cumulative_log_keep(const torch::Tensor& log_p, double log_floor) {
