@@ -195,7 +195,8 @@ std::string prepare_flow(const std::string& text, std::vector<std::string>& hidd
   FlowScanner scan(text);
   // A plain item is the text between two of '[', '{', ',', a key's ':', ']', '}'. Hydra reads
   // `[*.txt,a?.txt]` as two strings; YAML reads '*' as an alias and yaml-cpp stops at '?', so an
-  // item with one of YAML's indicators goes to yaml-cpp double-quoted (it is no number anyway).
+  // item with one of Hydra's plain characters that YAML treats as indicators (* ? % @ |) goes to
+  // yaml-cpp double-quoted (it is no number anyway). Tags and anchors (! &) stay YAML's errors.
   std::string item;
   bool item_whole = true;  // the item started at a separator (not after a quote or an interpolation)
   auto flush = [&](bool at_separator) {
