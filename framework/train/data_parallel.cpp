@@ -4,6 +4,7 @@
 #include <torch/version.h>
 
 #include <cstdlib>
+#include <stdexcept>
 
 #include "core/error.h"
 
@@ -190,6 +191,127 @@ void DataParallel::barrier() {
   }
 }
 
+struct GradientReducer::State {
+  struct Bucket {
+    std::vector<size_t> members;  // parameter indices, in the order they sit in `flat`
+    torch::Tensor flat;           // [n], reused every step
+    size_t waiting = 0;           // members whose gradient has not arrived this step
+    c10::intrusive_ptr<c10d::Work> work;
+  };
+  DataParallel* group = nullptr;
+  std::vector<torch::Tensor> parameters;
+  std::vector<unsigned> hooks;
+  std::vector<Bucket> buckets;
+  std::vector<size_t> bucket_of;
+  std::vector<int64_t> offset_of;
+  std::vector<bool> arrived;
+  size_t next_launch = 0;
+  bool armed = false;
+
+  torch::Tensor slot(size_t i) { return buckets[bucket_of[i]].flat.narrow(0, offset_of[i], parameters[i].numel()).view_as(parameters[i]); }
+
+  /// Starts the ready buckets in bucket order: a collective's order must be the same on every rank.
+  void launch_ready() {
+    try {
+      for (; next_launch < buckets.size() && buckets[next_launch].waiting == 0; ++next_launch) {
+        std::vector<torch::Tensor> flat{buckets[next_launch].flat};
+        buckets[next_launch].work = group->group_->group->allreduce(flat);
+      }
+    } catch (const std::exception& e) {
+      group->fail("in an all-reduce", e);
+    }
+  }
+
+  /// gradient: what the backward pass is about to add to parameter i's `.grad`.
+  void on_gradient(size_t i, const torch::Tensor& gradient) {
+    if (!armed) return;
+    if (arrived[i]) throw std::logic_error("GradientReducer: a second gradient for one parameter in one backward pass");
+    torch::NoGradGuard no_grad;
+    const torch::Tensor& held = parameters[i].grad();
+    if (held.defined()) {
+      torch::Tensor out = slot(i);
+      torch::add_out(out, held, gradient);  // what accumulation will leave in .grad
+    } else {
+      slot(i).copy_(gradient);
+    }
+    arrived[i] = true;
+    if (--buckets[bucket_of[i]].waiting == 0) launch_ready();
+  }
+};
+
+GradientReducer::GradientReducer(DataParallel& group, const std::vector<torch::Tensor>& parameters, int64_t bucket_bytes)
+    : state_(std::make_unique<State>()) {
+  State& s = *state_;
+  s.group = &group;
+  s.parameters = parameters;
+  const size_t n = parameters.size();
+  s.bucket_of.assign(n, 0);
+  s.offset_of.assign(n, 0);
+  s.arrived.assign(n, false);
+  int64_t bytes = 0;
+  for (size_t k = n; k-- > 0;) {  // reverse order: the gradients of the last layers come first
+    const torch::Tensor& p = parameters[k];
+    const int64_t size = p.numel() * static_cast<int64_t>(p.element_size());
+    const bool same_kind = !s.buckets.empty() && s.parameters[s.buckets.back().members.front()].dtype() == p.dtype() &&
+                           s.parameters[s.buckets.back().members.front()].device() == p.device();
+    if (s.buckets.empty() || !same_kind || bytes + size > bucket_bytes) {
+      s.buckets.emplace_back();
+      bytes = 0;
+    }
+    State::Bucket& bucket = s.buckets.back();
+    s.bucket_of[k] = s.buckets.size() - 1;
+    s.offset_of[k] = bucket.members.empty() ? 0 : s.offset_of[bucket.members.back()] + s.parameters[bucket.members.back()].numel();
+    bucket.members.push_back(k);
+    bytes += size;
+  }
+  for (auto& bucket : s.buckets) {
+    const torch::Tensor& last = s.parameters[bucket.members.back()];
+    const int64_t numel = s.offset_of[bucket.members.back()] + last.numel();
+    bucket.flat = torch::zeros({numel}, last.options().requires_grad(false));
+    bucket.waiting = bucket.members.size();
+  }
+  State* state = state_.get();
+  for (size_t i = 0; i < n; ++i)
+    s.hooks.push_back(parameters[i].register_hook([state, i](const torch::Tensor& gradient) { state->on_gradient(i, gradient); }));
+}
+
+GradientReducer::~GradientReducer() {
+  for (size_t i = 0; i < state_->hooks.size(); ++i) state_->parameters[i].remove_hook(state_->hooks[i]);
+}
+
+void GradientReducer::arm() { state_->armed = true; }
+
+size_t GradientReducer::started() const { return state_->next_launch; }
+
+void GradientReducer::finish() {
+  State& s = *state_;
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < s.parameters.size(); ++i) {  // parameters the backward pass did not reach
+    if (s.arrived[i]) continue;
+    const torch::Tensor& held = s.parameters[i].grad();
+    if (held.defined()) s.slot(i).copy_(held);
+    else s.slot(i).zero_();
+    s.arrived[i] = true;
+    --s.buckets[s.bucket_of[i]].waiting;
+  }
+  s.launch_ready();
+  for (auto& bucket : s.buckets) {
+    try {
+      bucket.work->wait();
+    } catch (const std::exception& e) {
+      s.group->fail("in an all-reduce", e);
+    }
+    bucket.work.reset();
+    for (size_t i : bucket.members) {
+      if (s.parameters[i].grad().defined()) s.parameters[i].grad().copy_(s.slot(i));
+    }
+    bucket.waiting = bucket.members.size();
+  }
+  s.arrived.assign(s.arrived.size(), false);
+  s.next_launch = 0;
+  s.armed = false;
+}
+
 #else  // no c10d in this build
 
 struct DataParallel::Group {};
@@ -205,6 +327,13 @@ void DataParallel::fail(const std::string& what, const std::exception& e) const 
 void DataParallel::broadcast(const std::vector<torch::Tensor>&) {}
 void DataParallel::all_reduce_sum(const std::vector<torch::Tensor>&, int64_t) {}
 void DataParallel::barrier() {}
+
+struct GradientReducer::State {};
+GradientReducer::GradientReducer(DataParallel&, const std::vector<torch::Tensor>&, int64_t) {}
+GradientReducer::~GradientReducer() = default;
+void GradientReducer::arm() {}
+void GradientReducer::finish() {}
+size_t GradientReducer::started() const { return 0; }
 
 #endif
 

@@ -52,12 +52,38 @@ class DataParallel {
   void barrier();
 
  private:
+  friend class GradientReducer;
   [[noreturn]] void fail(const std::string& what, const std::exception& e) const;
 
   RankEnv env_;
   std::chrono::milliseconds timeout_;
   struct Group;
   std::unique_ptr<Group> group_;
+};
+
+/// Sums the parameters' gradients over the ranks while the backward pass runs, as c10d's DDP
+/// Reducer does: the parameters form buckets in reverse order (the last layers' gradients arrive
+/// first), and a bucket's all-reduce starts when its last gradient arrives, in bucket order on
+/// every rank. Hooks on the parameters copy each gradient (plus what `.grad` already holds from
+/// earlier micro-batches) into its bucket; they act only in an armed backward pass.
+class GradientReducer {
+ public:
+  GradientReducer(DataParallel& group, const std::vector<torch::Tensor>& parameters, int64_t bucket_bytes = 25 << 20);
+  ~GradientReducer();  ///< removes the hooks
+  GradientReducer(const GradientReducer&) = delete;
+  GradientReducer& operator=(const GradientReducer&) = delete;
+
+  /// The next backward pass is the step's last: its gradients complete `.grad` and are reduced.
+  void arm();
+  /// After the armed backward: reduces the parameters no gradient reached, waits for every bucket
+  /// and writes the sums into `.grad` (left undefined where it was).
+  void finish();
+  /// Buckets whose all-reduce has started since the last finish() (for tests: during the backward pass).
+  size_t started() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace attnlab

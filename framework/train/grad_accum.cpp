@@ -7,11 +7,11 @@ namespace attnlab {
 namespace F = torch::nn::functional;
 
 StepLoss forward_backward(TransformerLM& model, const torch::Tensor& x, const torch::Tensor& y, int64_t micro_batches,
-                          Precision precision, const torch::Device& device, Shard shard) {
+                          Precision precision, const torch::Device& device, Shard shard, GradientReducer* reducer) {
   for (auto& p : model->parameters()) {
     if (p.grad().defined()) p.grad().zero_();
   }
-  if (micro_batches == 1 && shard.count == 1) {  // the single pass, kept op for op so runs without accumulation keep their numbers
+  if (micro_batches == 1 && shard.count == 1 && !reducer) {  // the single pass, kept op for op so runs without accumulation keep their numbers
     StepLoss out;
     {
       AutocastScope autocast(precision, device);
@@ -56,6 +56,7 @@ StepLoss forward_backward(TransformerLM& model, const torch::Tensor& x, const to
         part = part + aux;
       }
     }
+    if (reducer && i + 1 == rows.size()) reducer->arm();
     part.backward();
     if (i == 0) after_first = snapshot();
   }

@@ -8,6 +8,7 @@
 #include <torch/types.h>
 
 #include "model/transformer_lm.h"
+#include "train/data_parallel.h"
 #include "train/autocast_scope.h"
 
 namespace attnlab {
@@ -29,7 +30,10 @@ struct Shard {
 /// With `shard.count` > 1 only the shard's rows are run (each in `micro_batches` chunks), still
 /// normalised by the whole batch's trained tokens: the loss, the objective and the gradients
 /// are this shard's share, and their sum over the shards is the whole batch's.
+/// `reducer` (data-parallel): armed for the last micro-batch's backward, so the ranks' gradients
+/// are summed while it runs; the caller then calls reducer->finish().
 StepLoss forward_backward(TransformerLM& model, const torch::Tensor& x, const torch::Tensor& y, int64_t micro_batches,
-                          Precision precision, const torch::Device& device, Shard shard = {});
+                          Precision precision, const torch::Device& device, Shard shard = {},
+                          GradientReducer* reducer = nullptr);
 
 }  // namespace attnlab

@@ -85,6 +85,11 @@ std::filesystem::path Trainer::checkpoint_path(const std::filesystem::path& run_
   return run_dir / "checkpoint.pt";
 }
 
+void Trainer::set_data_parallel(std::shared_ptr<DataParallel> group) {
+  group_ = std::move(group);
+  reducer_ = group_ ? std::make_unique<GradientReducer>(*group_, parameters_) : nullptr;
+}
+
 void Trainer::resume_from(const std::string& checkpoint) {
   CheckpointMeta meta = load_checkpoint(checkpoint, model_, optimizer_.get());
   step_ = meta.step;
@@ -131,10 +136,10 @@ Trainer::StepResult Trainer::train_step(double lr) {
   auto [x, y] = data_->train_batch(train_.batch_size, seq_len_, seed_, step_);  // [B, T] each; y: kIgnore where not trained
   x = x.to(device_), y = y.to(device_);
   const Shard shard = group_ ? Shard{group_->rank(), group_->world()} : Shard{};
-  auto [loss, objective] = forward_backward(model_, x, y, train_.grad_accum, precision_, device_, shard);
+  auto [loss, objective] = forward_backward(model_, x, y, train_.grad_accum, precision_, device_, shard, reducer_.get());
   if (group_) {  // each rank holds its share of the batch's loss and gradients: sum them
+    reducer_->finish();
     std::vector<torch::Tensor> shared{torch::stack({loss.detach(), objective.detach()})};
-    for (auto& p : parameters_) shared.push_back(p.grad());
     group_->all_reduce_sum(shared);
     loss = shared[0][0], objective = shared[0][1];
   }

@@ -46,7 +46,7 @@ class Trainer {
   /// Trains data-parallel (train/data_parallel.h): this rank runs its slice of every batch and the
   /// gradients are summed over the ranks. Only rank 0 evaluates, writes rows and checkpoints; the
   /// others pass a store and log nobody reads. Set before run().
-  void set_data_parallel(std::shared_ptr<DataParallel> group) { group_ = std::move(group); }
+  void set_data_parallel(std::shared_ptr<DataParallel> group);
 
   /// Calls `hook(step)` after every optimizer step (or skipped step), before its row is logged:
   /// for callbacks that watch or change the model (tests inject faults with it).
@@ -106,6 +106,7 @@ class Trainer {
   int64_t last_checkpoint_step_ = 0;
   std::function<void(int64_t)> step_end_hook_;
   std::shared_ptr<DataParallel> group_;  // null: one process
+  std::unique_ptr<GradientReducer> reducer_;  // with group_: sums gradients during the backward pass
 };
 
 }  // namespace attnlab

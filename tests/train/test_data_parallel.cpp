@@ -197,3 +197,36 @@ TEST_CASE("ranks come from torchrun's or Slurm's variables", "[train][data_paral
     CHECK_THROWS_WITH(RankEnv::from_env(), Catch::Contains("$WORLD_SIZE: expected a count, got 'two'"));
   }
 }
+
+TEST_CASE("the gradient reducer sums while the backward pass runs, earlier micro-batches and unused weights included",
+          "[train][data_parallel]") {
+  if (!data_parallel_available()) {
+    WARN("built without c10d/Gloo: nothing to test");
+    return;
+  }
+  for (int world : {2, 3}) {
+    INFO(world << " ranks");
+    on_ranks(world, std::chrono::seconds(60), [&](DataParallel& group) {
+      const double r1 = group.rank() + 1.0, ranks_sum = world * (world + 1) / 2.0;  // sum of r + 1
+      // Buckets of 8 bytes: one a parameter, in reverse order (b, a, unused). `unused` gets no
+      // gradient, so its bucket, the last, waits for finish().
+      auto unused = torch::ones({2}).requires_grad_();
+      auto a = torch::ones({3, 4}).requires_grad_();
+      auto b = torch::ones({5}).requires_grad_();
+      GradientReducer reducer(group, {unused, a, b}, 8);
+      for (int step = 0; step < 2; ++step) {  // the buckets are reused
+        if (a.grad().defined()) a.grad().zero_(), b.grad().zero_();
+        ((a * r1).sum() + (b * 2.0).sum()).backward();  // an earlier micro-batch: not reduced
+        CHECK(reducer.started() == 0);
+        reducer.arm();
+        ((a * a).sum() * r1 + b.sum() * r1).backward();  // the last: a gets 2 a r1, b gets r1
+        CHECK(reducer.started() == 2);  // b's and a's buckets went during the backward pass
+        reducer.finish();
+        CHECK(a.grad().equal(torch::full({3, 4}, 3.0 * ranks_sum)));  // r1 + 2 r1 on each rank
+        CHECK(b.grad().equal(torch::full({5}, 2.0 * world + ranks_sum)));
+        CHECK_FALSE(unused.grad().defined());
+        CHECK(reducer.started() == 0);
+      }
+    });
+  }
+}
