@@ -80,23 +80,38 @@ std::string first_line(const std::exception& e) {
   return end == std::string::npos ? text : text.substr(0, end);
 }
 
-/// Runs `op` on flat buckets of `tensors` (same dtype and device within a bucket) and copies the
-/// results back. All buckets are started before the first is waited on.
-template <typename Op>
-void bucketed(const std::vector<torch::Tensor>& tensors, int64_t bucket_bytes, Op op) {
-  std::vector<std::vector<torch::Tensor>> buckets;
+/// The defined `tensors`, taken in `order` (indices), grouped into buckets of at most
+/// `bucket_bytes` (a larger tensor alone) with one dtype and device each.
+std::vector<std::vector<size_t>> plan_buckets(const std::vector<torch::Tensor>& tensors, const std::vector<size_t>& order,
+                                              int64_t bucket_bytes) {
+  std::vector<std::vector<size_t>> buckets;
   int64_t bytes = 0;
-  for (const auto& t : tensors) {
+  for (size_t i : order) {
+    const torch::Tensor& t = tensors[i];
     if (!t.defined()) continue;
     const int64_t size = t.numel() * static_cast<int64_t>(t.element_size());
-    const bool same_kind = !buckets.empty() && buckets.back().front().dtype() == t.dtype() &&
-                           buckets.back().front().device() == t.device();
+    const bool same_kind = !buckets.empty() && tensors[buckets.back().front()].dtype() == t.dtype() &&
+                           tensors[buckets.back().front()].device() == t.device();
     if (buckets.empty() || !same_kind || bytes + size > bucket_bytes) {
       buckets.emplace_back();
       bytes = 0;
     }
-    buckets.back().push_back(t);
+    buckets.back().push_back(i);
     bytes += size;
+  }
+  return buckets;
+}
+
+/// Runs `op` on flat buckets of `tensors` (same dtype and device within a bucket) and copies the
+/// results back. All buckets are started before the first is waited on.
+template <typename Op>
+void bucketed(const std::vector<torch::Tensor>& tensors, int64_t bucket_bytes, Op op) {
+  std::vector<size_t> order(tensors.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::vector<std::vector<torch::Tensor>> buckets;
+  for (const auto& members : plan_buckets(tensors, order, bucket_bytes)) {
+    buckets.emplace_back();
+    for (size_t i : members) buckets.back().push_back(tensors[i]);
   }
   std::vector<std::vector<torch::Tensor>> flats;  // one [n] tensor per bucket; never reallocated while in flight
   flats.reserve(buckets.size());
@@ -248,27 +263,20 @@ GradientReducer::GradientReducer(DataParallel& group, const std::vector<torch::T
   s.bucket_of.assign(n, 0);
   s.offset_of.assign(n, 0);
   s.arrived.assign(n, false);
-  int64_t bytes = 0;
-  for (size_t k = n; k-- > 0;) {  // reverse order: the gradients of the last layers come first
-    const torch::Tensor& p = parameters[k];
-    const int64_t size = p.numel() * static_cast<int64_t>(p.element_size());
-    const bool same_kind = !s.buckets.empty() && s.parameters[s.buckets.back().members.front()].dtype() == p.dtype() &&
-                           s.parameters[s.buckets.back().members.front()].device() == p.device();
-    if (s.buckets.empty() || !same_kind || bytes + size > bucket_bytes) {
-      s.buckets.emplace_back();
-      bytes = 0;
+  std::vector<size_t> reverse(n);  // the gradients of the last layers come first
+  for (size_t i = 0; i < n; ++i) reverse[i] = n - 1 - i;
+  for (auto& members : plan_buckets(parameters, reverse, bucket_bytes)) {
+    State::Bucket bucket;
+    int64_t numel = 0;
+    for (size_t k : members) {
+      s.bucket_of[k] = s.buckets.size();
+      s.offset_of[k] = numel;
+      numel += parameters[k].numel();
     }
-    State::Bucket& bucket = s.buckets.back();
-    s.bucket_of[k] = s.buckets.size() - 1;
-    s.offset_of[k] = bucket.members.empty() ? 0 : s.offset_of[bucket.members.back()] + s.parameters[bucket.members.back()].numel();
-    bucket.members.push_back(k);
-    bytes += size;
-  }
-  for (auto& bucket : s.buckets) {
-    const torch::Tensor& last = s.parameters[bucket.members.back()];
-    const int64_t numel = s.offset_of[bucket.members.back()] + last.numel();
-    bucket.flat = torch::zeros({numel}, last.options().requires_grad(false));
-    bucket.waiting = bucket.members.size();
+    bucket.flat = torch::zeros({numel}, parameters[members.front()].options().requires_grad(false));
+    bucket.waiting = members.size();
+    bucket.members = std::move(members);
+    s.buckets.push_back(std::move(bucket));
   }
   State* state = state_.get();
   for (size_t i = 0; i < n; ++i)

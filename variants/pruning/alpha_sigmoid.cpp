@@ -182,31 +182,40 @@ torch::Tensor smaller_component(const torch::Tensor& m, double alpha, int steps)
 }
 
 /// q = min(p, 1-p) for m = -|s| ≤ 0 and a finite α > 1, one entry: smaller_component's rules.
-struct ScalarSmallerComponent {
-  ScalarSmallerComponent(double alpha, const TabulatedSolver* table, const BoxCoxSolver* box_cox)
-      : alpha(alpha), a(alpha - 1.0), table(table), box_cox(box_cox) {}
+/// (Made per thread: its solver's table is the thread's.)
+class ScalarSmallerComponent {
+ public:
+  explicit ScalarSmallerComponent(double alpha) : alpha_(alpha), a_(alpha - 1.0) {
+    const bool closed_form = alpha == 1.5 || alpha == 2.0 || alpha == 3.0 || alpha == 4.0;
+    if (!closed_form && a_ >= 1.0) table_.emplace(a_);
+    if (!closed_form && a_ < 1.0) box_cox_.emplace(a_);
+  }
   double operator()(double m) const {
-    if (a * m <= -1.0) return 0.0;
+    if (a_ * m <= -1.0) return 0.0;
     if (m == 0.0) return 0.5;
     double q;
-    if (alpha == 1.5) {
+    if (table_) {
+      q = (*table_)(m);
+    } else if (box_cox_) {
+      q = (*box_cox_)(m);
+    } else if (alpha_ == 1.5) {
       const double c = std::min(-0.5 * m, 1.0);
       q = (1.0 - c * c) / (std::sqrt(2.0 - c * c) + c);
       q *= q;
-    } else if (alpha == 2.0) {
+    } else if (alpha_ == 2.0) {
       q = 0.5 * (m + 1.0);
-    } else if (alpha == 3.0) {
+    } else if (alpha_ == 3.0) {
       q = m + 0.5;
-    } else if (alpha == 4.0) {
+    } else {  // 4
       q = 0.5 + std::sinh(std::asinh(6.0 * m) / 3.0);
-    } else {
-      q = a >= 1.0 ? (*table)(m) : (*box_cox)(m);
     }
     return std::clamp(q, 0.0, 0.5);
   }
-  double alpha, a;
-  const TabulatedSolver* table;
-  const BoxCoxSolver* box_cox;
+
+ private:
+  double alpha_, a_;
+  std::optional<TabulatedSolver> table_;
+  std::optional<BoxCoxSolver> box_cox_;
 };
 
 /// The CPU forward in one pass per entry: out = α-sigmoid(s), or log α-sigmoid(s) clamped at
@@ -216,12 +225,7 @@ struct ScalarSmallerComponent {
 template <typename T>
 void fused_forward(const T* s, T* out, double* d, int64_t n, double alpha, bool log_output, double log_floor) {
   at::parallel_for(0, n, 4096, [&](int64_t begin, int64_t end) {
-    std::optional<TabulatedSolver> table;
-    std::optional<BoxCoxSolver> box_cox;
-    const bool closed_form = alpha == 1.5 || alpha == 2.0 || alpha == 3.0 || alpha == 4.0;
-    if (!closed_form && alpha >= 2.0) table.emplace(alpha - 1.0);
-    if (!closed_form && alpha < 2.0) box_cox.emplace(alpha - 1.0);
-    const ScalarSmallerComponent smaller(alpha, table ? &*table : nullptr, box_cox ? &*box_cox : nullptr);
+    const ScalarSmallerComponent smaller(alpha);
     for (int64_t e = begin; e < end; ++e) {
       const double x = static_cast<double>(s[e]);
       const bool positive = x > 0;
