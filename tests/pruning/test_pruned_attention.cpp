@@ -224,3 +224,35 @@ TEST_CASE("dcp decoding with real removal equals the parallel forward and shrink
     }
   }
 }
+
+TEST_CASE("dcp in float32 on the CPU: the fused kernel equals the weights path, gradients of the interaction too",
+          "[pruning][dcp][flash]") {
+  // Training asks for neither weights nor statistics, so float32 dcp runs flash_attention_cpu with
+  // log I as a head-shared bias; asking for the weights takes the unfused path. Both must agree.
+  auto m = make_dcp(-0.2, 13, AlphaSchedule{1.5, 1.5, 0});
+  m->to(torch::kFloat32);
+  m->train();
+  torch::manual_seed(13);
+  auto x = torch::randn({2, 70, kC});  // 70 > one 64-key tile
+  auto grad_y = torch::randn({2, 70, kC});
+  auto pass = [&](bool need_weights) {
+    m->zero_grad();
+    auto y = run(m, x, need_weights).y;
+    y.backward(grad_y);
+    std::vector<torch::Tensor> got = {y.detach()};
+    for (const auto& p : m->parameters()) got.push_back(p.grad().clone());
+    return got;
+  };
+  const auto fused = pass(false), unfused = pass(true);
+  REQUIRE(fused.size() == unfused.size());
+  REQUIRE(fused.size() == m->parameters().size() + 1);
+  bool bits_differ = false;
+  for (size_t i = 0; i < fused.size(); ++i) {
+    CAPTURE(i);
+    const double scale = std::max(1.0, unfused[i].abs().max().item<double>());
+    CHECK((fused[i] - unfused[i]).abs().max().item<double>() < 2e-5 * scale);
+    bits_differ = bits_differ || !torch::equal(fused[i], unfused[i]);
+  }
+  CHECK(bits_differ);  // float32 sums in another order: the fused path was taken
+  CHECK(m->interaction()->beta().grad().abs().item<float>() > 0.0f);
+}

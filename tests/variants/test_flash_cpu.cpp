@@ -192,3 +192,93 @@ TEST_CASE("flash_attention_cpu with scores far apart: weights that underflow to 
     CHECK(torch::isfinite(got.dq).all().item<bool>());
   }
 }
+
+namespace {
+
+struct Biased {
+  torch::Tensor y, dq, dk, dv, dbias;
+};
+
+/// A head-shared bias [B_bias, 1, T, S] as DCP's log keep scores make it: values in [-3, 0], and a
+/// quarter of the entries at the finite floor -1e4 (pruned keys), never the diagonal.
+torch::Tensor make_bias(const Case& c, int64_t batches, uint64_t seed) {
+  torch::manual_seed(seed);
+  auto bias = -3.0 * torch::rand({batches, 1, c.T, c.S});
+  auto pruned = torch::rand({batches, 1, c.T, c.S}) < 0.25;
+  auto diagonal = torch::arange(0, c.S).unsqueeze(0) == (torch::arange(0, c.T) + c.offset).unsqueeze(1);  // [T, S]
+  return bias.masked_fill(pruned.logical_and(diagonal.logical_not()), -1e4).requires_grad_(true);
+}
+
+Biased run_flash_biased(const Inputs& in, const torch::Tensor& bias, int64_t offset) {
+  for (const auto& t : {in.q, in.k, in.v, bias}) {
+    if (t.grad().defined()) t.mutable_grad().reset();
+  }
+  auto y = forms::flash_attention_cpu(in.q, in.k, in.v, offset, bias);
+  y.backward(in.grad_y);
+  return {y.detach(), in.q.grad().clone(), in.k.grad().clone(), in.v.grad().clone(), bias.grad().clone()};
+}
+
+/// Naive: the bias added to every head's float64 scores before the mask and softmax.
+Biased run_naive_biased(const Inputs& in, const torch::Tensor& bias, int64_t offset) {
+  auto leaf = [](const torch::Tensor& t) { return t.detach().to(torch::kFloat64).requires_grad_(true); };
+  auto q = leaf(in.q), k = leaf(in.k), v = leaf(in.v), b = leaf(bias);
+  const int64_t T = q.size(2), S = k.size(2);
+  auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(q.size(3))) + b;
+  auto query_pos = torch::arange(offset, offset + T, torch::kInt64).unsqueeze(1);  // [T, 1]
+  auto key_pos = torch::arange(0, S, torch::kInt64).unsqueeze(0);                  // [1, S]
+  auto y = torch::matmul(torch::softmax(scores.masked_fill(key_pos > query_pos, -INFINITY), -1), v);
+  y.backward(in.grad_y.to(torch::kFloat64));
+  return {y.detach(), q.grad(), k.grad(), v.grad(), b.grad()};
+}
+
+}  // namespace
+
+TEST_CASE("flash_attention_cpu with a head-shared bias equals naive attention, gradients of the bias too",
+          "[forms][flash]") {
+  Restore restore;
+  const std::vector<Case> cases = {
+      {2, 3, 128, 128, 32, 0}, {2, 3, 77, 77, 32, 0}, {2, 3, 1, 40, 32, 39},
+      {2, 3, 5, 40, 16, 35},   {1, 2, 150, 170, 64, 20}, {2, 3, 77, 77, 24, 0},
+  };
+  for (bool baseline : {false, true}) {
+    forms::flash_attention_cpu_force_baseline(baseline);
+    for (const Case& c : cases) {
+      for (int64_t batches : {c.B, int64_t{1}}) {  // per batch, and one bias broadcast over the batch
+        INFO(c.describe() << " bias batches " << batches << " kernels " << forms::flash_attention_cpu_isa());
+        const Inputs in = make_inputs(c, 17);
+        const torch::Tensor bias = make_bias(c, batches, 19);
+        const Biased got = run_flash_biased(in, bias, c.offset);
+        const Biased want = run_naive_biased(in, bias, c.offset);
+        REQUIRE(got.dbias.sizes() == bias.sizes());
+        CHECK(max_abs_diff(got.y, want.y) < 1e-5);
+        CHECK(max_abs_diff(got.dq, want.dq) < 1e-5);
+        CHECK(max_abs_diff(got.dk, want.dk) < 1e-5);
+        CHECK(max_abs_diff(got.dv, want.dv) < 1e-5);
+        CHECK(max_abs_diff(got.dbias, want.dbias) < 1e-5);
+        // the bias moves the output: a kernel that ignored it would be far off
+        CHECK(max_abs_diff(want.y, run_naive(in, c.offset).y) > 1e-2);
+      }
+    }
+  }
+}
+
+TEST_CASE("flash_attention_cpu with a bias gives the same bits for 1 and 2 intra-op threads", "[forms][flash]") {
+  Restore restore;
+  const Case c{3, 4, 77, 77, 32, 0};  // an odd batch count: the two workers get unequal batches
+  const Inputs in = make_inputs(c, 23);
+  const torch::Tensor bias = make_bias(c, c.B, 29);
+  torch::set_num_threads(1);
+  const Biased one = run_flash_biased(in, bias, c.offset);
+  torch::set_num_threads(2);
+  const Biased two = run_flash_biased(in, bias, c.offset);
+  CHECK(torch::equal(one.y, two.y));
+  CHECK(torch::equal(one.dq, two.dq));
+  CHECK(torch::equal(one.dbias, two.dbias));
+}
+
+TEST_CASE("flash_attention_cpu rejects a bias it cannot run", "[forms][flash]") {
+  auto q = torch::randn({2, 2, 4, 8});
+  CHECK_THROWS(forms::flash_attention_cpu(q, q, q, 0, torch::zeros({2, 2, 4, 4})));  // per head
+  CHECK_THROWS(forms::flash_attention_cpu(q, q, q, 0, torch::zeros({2, 1, 4, 5})));  // wrong S
+  CHECK_THROWS(forms::flash_attention_cpu(q, q, q, 0, torch::zeros({2, 1, 4, 4}, torch::kFloat64)));
+}

@@ -20,6 +20,10 @@ class BiasedForm : public AttentionForm {
   torch::Tensor weigh(const torch::Tensor& scores, const torch::Tensor& future) const override {
     return base_.weigh(scores + bias_, future);  // [B, H, T, S]
   }
+  torch::Tensor fused(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                      const torch::Tensor& future) const override {
+    return base_.fused_biased(q, k, v, future, bias_);
+  }
 
  private:
   const AttentionForm& base_;

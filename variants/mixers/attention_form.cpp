@@ -30,6 +30,11 @@ torch::Tensor AttentionForm::fused(const torch::Tensor&, const torch::Tensor&, c
   return {};
 }
 
+torch::Tensor AttentionForm::fused_biased(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&,
+                                          const torch::Tensor&, const torch::Tensor&) const {
+  return {};
+}
+
 FormOutput AttentionForm::step(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&,
                                std::vector<torch::Tensor>&, bool) const {
   throw std::logic_error("this attention form has no recurrent form");

@@ -51,6 +51,10 @@ class AttentionForm {
   /// version has none (the default). Must equal the unfused path up to floating-point rounding.
   virtual torch::Tensor fused(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                               const torch::Tensor& future) const;
+  /// fused() with an additive score bias (AttentionImpl::score_bias) broadcastable to [B, H, T, S]:
+  /// y = weigh(scores(q, k) + bias, future) v, gradients reaching the bias too. Default: undefined.
+  virtual torch::Tensor fused_biased(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                     const torch::Tensor& future, const torch::Tensor& bias) const;
   /// Parallel form: y = weigh(scores(q, k), future) v, v: [B, H, S, Dh]; through fused() when it
   /// offers a kernel and neither weights nor statistics are needed.
   FormOutput mix(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& future,

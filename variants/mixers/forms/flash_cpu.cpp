@@ -112,6 +112,11 @@ ATTNLAB_FLASH_INLINE void transpose_tile(const float* ATTNLAB_FLASH_RESTRICT b, 
   }
 }
 
+/// s[j] += b[j] for the n ≤ kTileK keys of a tile: the additive score bias of one query row.
+ATTNLAB_FLASH_INLINE void add_bias(const float* ATTNLAB_FLASH_RESTRICT b, int64_t n, float* ATTNLAB_FLASH_RESTRICT s) {
+  for (int64_t j = 0; j < n; ++j) s[j] += b[j];
+}
+
 struct Shape {
   int64_t T, S, Dh, offset;
   float scale;  // 1 / sqrt(Dh)
@@ -139,8 +144,8 @@ struct Scratch {
 template <int kD>
 ATTNLAB_FLASH_INLINE void forward_head(const Shape& sh, const float* ATTNLAB_FLASH_RESTRICT q,
                                        const float* ATTNLAB_FLASH_RESTRICT k, const float* ATTNLAB_FLASH_RESTRICT v,
-                                       float* ATTNLAB_FLASH_RESTRICT o, float* ATTNLAB_FLASH_RESTRICT lse,
-                                       Scratch& scratch) {
+                                       const float* ATTNLAB_FLASH_RESTRICT bias, float* ATTNLAB_FLASH_RESTRICT o,
+                                       float* ATTNLAB_FLASH_RESTRICT lse, Scratch& scratch) {
   const int64_t Dh = kD > 0 ? kD : sh.Dh;
   float* ATTNLAB_FLASH_RESTRICT kt = scratch.kt.data();
   float* ATTNLAB_FLASH_RESTRICT s = scratch.s.data();
@@ -161,6 +166,7 @@ ATTNLAB_FLASH_INLINE void forward_head(const Shape& sh, const float* ATTNLAB_FLA
         const int64_t visible = std::min(nk, sh.offset + i0 + i - j0 + 1);
         if (visible <= 0) continue;
         dot_row<kD>(q + (i0 + i) * Dh, kt, Dh, sh.scale, s);  // [kTileK] scaled scores
+        if (bias) add_bias(bias + (i0 + i) * sh.S + j0, nk, s);
         // hide the future; an int index compares in vector registers without SSE4.2
         const int vis = static_cast<int>(visible);
         for (int j = 0; j < kTileK; ++j) s[j] = j < vis ? s[j] : kNegInf;
@@ -192,9 +198,10 @@ template <int kD>
 ATTNLAB_FLASH_INLINE void backward_head(const Shape& sh, const float* ATTNLAB_FLASH_RESTRICT q,
                                         const float* ATTNLAB_FLASH_RESTRICT k, const float* ATTNLAB_FLASH_RESTRICT v,
                                         const float* ATTNLAB_FLASH_RESTRICT o, const float* ATTNLAB_FLASH_RESTRICT lse,
-                                        const float* ATTNLAB_FLASH_RESTRICT dout, float* ATTNLAB_FLASH_RESTRICT dq,
+                                        const float* ATTNLAB_FLASH_RESTRICT dout,
+                                        const float* ATTNLAB_FLASH_RESTRICT bias, float* ATTNLAB_FLASH_RESTRICT dq,
                                         float* ATTNLAB_FLASH_RESTRICT dk, float* ATTNLAB_FLASH_RESTRICT dv,
-                                        Scratch& scratch) {
+                                        float* ATTNLAB_FLASH_RESTRICT dbias, Scratch& scratch) {
   const int64_t Dh = kD > 0 ? kD : sh.Dh;
   float* ATTNLAB_FLASH_RESTRICT kt = scratch.kt.data();
   float* ATTNLAB_FLASH_RESTRICT vt = scratch.vt.data();
@@ -230,6 +237,7 @@ ATTNLAB_FLASH_INLINE void backward_head(const Shape& sh, const float* ATTNLAB_FL
         float* ATTNLAB_FLASH_RESTRICT pr = p + r * kTileK;
         float* ATTNLAB_FLASH_RESTRICT dsr = ds + r * kTileK;
         dot_row<kD>(q + i * Dh, kt, Dh, sh.scale, pr);  // scaled scores
+        if (bias) add_bias(bias + i * sh.S + j0, nk, pr);
         dot_row<kD>(dout + i * Dh, vt, Dh, 1.0f, dsr);  // dP = dO vᵀ
         const float lse_i = lse[i], d_i = drow[i];
         const int vis = static_cast<int>(visible[r]);
@@ -238,7 +246,13 @@ ATTNLAB_FLASH_INLINE void backward_head(const Shape& sh, const float* ATTNLAB_FL
           pr[j] = (j < vis) & (x >= -88.0f) ? x : -88.0f;  // hidden keys: e^-88 = 0
         }
         for (int j = 0; j < kTileK; ++j) pr[j] = exp_clamped(pr[j]);                  // P
-        for (int j = 0; j < kTileK; ++j) dsr[j] = pr[j] * (dsr[j] - d_i) * sh.scale;  // dS · scale
+        if (dbias) {  // the bias's gradient is dS itself, summed over the heads of the batch in order
+          for (int j = 0; j < kTileK; ++j) dsr[j] = pr[j] * (dsr[j] - d_i);
+          add_bias(dsr, nk, dbias + i * sh.S + j0);
+          for (int j = 0; j < kTileK; ++j) dsr[j] *= sh.scale;
+        } else {
+          for (int j = 0; j < kTileK; ++j) dsr[j] = pr[j] * (dsr[j] - d_i) * sh.scale;  // dS · scale
+        }
       }
       for (int64_t j = 0; j < nk; ++j) {  // over the rows that see key j0 + j (the others have P = dS = 0)
         const int64_t r0 = std::max<int64_t>(0, j0 + j - sh.offset - i0);
@@ -257,16 +271,19 @@ ATTNLAB_FLASH_INLINE void backward_head(const Shape& sh, const float* ATTNLAB_FL
   }
 }
 
+// bias and dbias: [B, T, S] shared by the H heads of a batch, or null.
 struct ForwardArgs {
   Shape sh;
-  const float *q, *k, *v;
+  int64_t H;
+  const float *q, *k, *v, *bias;
   float *o, *lse;
 };
 
 struct BackwardArgs {
   Shape sh;
-  const float *q, *k, *v, *o, *lse, *dout;
-  float *dq, *dk, *dv;
+  int64_t H;
+  const float *q, *k, *v, *o, *lse, *dout, *bias;
+  float *dq, *dk, *dv, *dbias;
 };
 
 /// Heads [begin, end) with the head dim fixed at compile time where it is a common one (16, 32, 64)
@@ -276,8 +293,9 @@ ATTNLAB_FLASH_INLINE void forward_heads_d(const ForwardArgs& a, int64_t begin, i
   Scratch scratch(a.sh);
   const int64_t T = a.sh.T, S = a.sh.S, Dh = a.sh.Dh;
   for (int64_t h = begin; h < end; ++h) {
-    forward_head<kD>(a.sh, a.q + h * T * Dh, a.k + h * S * Dh, a.v + h * S * Dh, a.o + h * T * Dh, a.lse + h * T,
-                     scratch);
+    const float* bias = a.bias ? a.bias + (h / a.H) * T * S : nullptr;
+    forward_head<kD>(a.sh, a.q + h * T * Dh, a.k + h * S * Dh, a.v + h * S * Dh, bias, a.o + h * T * Dh,
+                     a.lse + h * T, scratch);
   }
 }
 
@@ -286,8 +304,10 @@ ATTNLAB_FLASH_INLINE void backward_heads_d(const BackwardArgs& a, int64_t begin,
   Scratch scratch(a.sh);
   const int64_t T = a.sh.T, S = a.sh.S, Dh = a.sh.Dh;
   for (int64_t h = begin; h < end; ++h) {
+    const int64_t b = h / a.H;
     backward_head<kD>(a.sh, a.q + h * T * Dh, a.k + h * S * Dh, a.v + h * S * Dh, a.o + h * T * Dh, a.lse + h * T,
-                      a.dout + h * T * Dh, a.dq + h * T * Dh, a.dk + h * S * Dh, a.dv + h * S * Dh, scratch);
+                      a.dout + h * T * Dh, a.bias ? a.bias + b * T * S : nullptr, a.dq + h * T * Dh, a.dk + h * S * Dh,
+                      a.dv + h * S * Dh, a.dbias ? a.dbias + b * T * S : nullptr, scratch);
   }
 }
 
@@ -345,16 +365,19 @@ void run_heads(int64_t heads, const std::function<void(int64_t, int64_t)>& body)
 
 class FlashAttentionFunction : public torch::autograd::Function<FlashAttentionFunction> {
  public:
+  /// bias: [B, 1, T, S] or none (an optional: autograd's apply() rejects an undefined tensor).
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& q_in,
-                               const torch::Tensor& k_in, const torch::Tensor& v_in, int64_t offset) {
+                               const torch::Tensor& k_in, const torch::Tensor& v_in,
+                               const c10::optional<torch::Tensor>& bias_in, int64_t offset) {
     const torch::Tensor q = q_in.contiguous(), k = k_in.contiguous(), v = v_in.contiguous();  // [B, H, T|S, Dh]
+    const torch::Tensor bias = bias_in ? bias_in->contiguous() : torch::Tensor();            // [B, 1, T, S]
     const int64_t B = q.size(0), H = q.size(1), T = q.size(2);
     auto o = at::empty_like(q);                    // [B, H, T, Dh]
     auto lse = at::empty({B, H, T}, q.options());  // [B, H, T] row log-sum-exp, for the backward
-    ForwardArgs a{shape_of(q, k, offset), q.data_ptr<float>(), k.data_ptr<float>(),
-                  v.data_ptr<float>(),    o.data_ptr<float>(), lse.data_ptr<float>()};
+    ForwardArgs a{shape_of(q, k, offset), H,         q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(),
+                  data_or_null(bias),     o.data_ptr<float>(), lse.data_ptr<float>()};
     run_heads(B * H, [&](int64_t begin, int64_t end) { forward_heads(a, begin, end); });
-    ctx->save_for_backward({q, k, v, o, lse});
+    ctx->save_for_backward({q, k, v, o, lse, bias});
     ctx->saved_data["offset"] = offset;
     return o;
   }
@@ -362,23 +385,35 @@ class FlashAttentionFunction : public torch::autograd::Function<FlashAttentionFu
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grad_outputs) {
     const auto saved = ctx->get_saved_variables();
-    const torch::Tensor &q = saved[0], &k = saved[1], &v = saved[2], &o = saved[3], &lse = saved[4];
+    const torch::Tensor &q = saved[0], &k = saved[1], &v = saved[2], &o = saved[3], &lse = saved[4], &bias = saved[5];
     const int64_t offset = ctx->saved_data["offset"].toInt();
-    if (!grad_outputs[0].defined()) return {torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    const int64_t B = q.size(0), H = q.size(1);
+    if (!grad_outputs[0].defined()) return {torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), {}};
     const torch::Tensor dout = grad_outputs[0].contiguous();  // [B, H, T, Dh]
     auto dq = at::empty_like(q), dk = at::empty_like(k), dv = at::empty_like(v);
-    BackwardArgs a{shape_of(q, k, offset), q.data_ptr<float>(),   k.data_ptr<float>(),    v.data_ptr<float>(),
-                   o.data_ptr<float>(),    lse.data_ptr<float>(), dout.data_ptr<float>(), dq.data_ptr<float>(),
-                   dk.data_ptr<float>(),   dv.data_ptr<float>()};
-    run_heads(q.size(0) * q.size(1), [&](int64_t begin, int64_t end) { backward_heads(a, begin, end); });
-    return {dq, dk, dv, torch::Tensor()};
+    // not bias.requires_grad(): the saved bias may be forward's contiguous copy, outside the graph
+    const bool bias_grad = bias.defined() && ctx->needs_input_grad(3);
+    torch::Tensor dbias = bias_grad ? at::zeros_like(bias) : torch::Tensor();  // [B, 1, T, S]
+    BackwardArgs a{shape_of(q, k, offset), H,
+                   q.data_ptr<float>(),    k.data_ptr<float>(),
+                   v.data_ptr<float>(),    o.data_ptr<float>(),
+                   lse.data_ptr<float>(),  dout.data_ptr<float>(),
+                   data_or_null(bias),     dq.data_ptr<float>(),
+                   dk.data_ptr<float>(),   dv.data_ptr<float>(),
+                   bias_grad ? dbias.data_ptr<float>() : nullptr};
+    if (bias_grad) {  // the heads of a batch add into one dbias: one worker per batch, heads in order
+      run_heads(B, [&](int64_t begin, int64_t end) { backward_heads(a, begin * H, end * H); });
+    } else {
+      run_heads(B * H, [&](int64_t begin, int64_t end) { backward_heads(a, begin, end); });
+    }
+    return {dq, dk, dv, dbias, torch::Tensor()};
   }
+
+ private:
+  static const float* data_or_null(const torch::Tensor& t) { return t.defined() ? t.data_ptr<float>() : nullptr; }
 };
 
-}  // namespace
-
-torch::Tensor flash_attention_cpu(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                                  int64_t offset) {
+void check_inputs(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, int64_t offset) {
   TORCH_CHECK(q.dim() == 4 && k.dim() == 4 && v.dim() == 4, "flash_attention_cpu: q, k, v must be [B, H, T|S, Dh]");
   TORCH_CHECK(q.scalar_type() == torch::kFloat && k.scalar_type() == torch::kFloat && v.scalar_type() == torch::kFloat,
               "flash_attention_cpu: float32 only");
@@ -389,7 +424,27 @@ torch::Tensor flash_attention_cpu(const torch::Tensor& q, const torch::Tensor& k
   TORCH_CHECK(q.size(3) > 0, "flash_attention_cpu: empty head dim");
   TORCH_CHECK(k.size(2) > 0 || q.size(2) == 0, "flash_attention_cpu: queries need at least one key");
   TORCH_CHECK(offset >= 0, "flash_attention_cpu: offset must be >= 0 (key 0 visible to every query)");
-  return FlashAttentionFunction::apply(q, k, v, offset);
+}
+
+}  // namespace
+
+torch::Tensor flash_attention_cpu(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                  int64_t offset) {
+  check_inputs(q, k, v, offset);
+  return FlashAttentionFunction::apply(q, k, v, c10::optional<torch::Tensor>(), offset);
+}
+
+torch::Tensor flash_attention_cpu(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                  int64_t offset, const torch::Tensor& bias) {
+  check_inputs(q, k, v, offset);
+  const int64_t B = q.size(0), T = q.size(2), S = k.size(2);
+  TORCH_CHECK(bias.scalar_type() == torch::kFloat && bias.device().is_cpu(),
+              "flash_attention_cpu: the bias must be float32 on the CPU");
+  TORCH_CHECK(bias.dim() == 4 && (bias.size(0) == B || bias.size(0) == 1) && bias.size(1) == 1 &&
+                  bias.size(2) == T && bias.size(3) == S,
+              "flash_attention_cpu: the bias must be [B|1, 1, T, S], got ", bias.sizes());
+  // expand outside the function, so autograd sums the gradient of a batch-shared bias
+  return FlashAttentionFunction::apply(q, k, v, c10::optional<torch::Tensor>(bias.expand({B, 1, T, S})), offset);
 }
 
 const char* flash_attention_cpu_isa() { return use_avx2() ? "avx2+fma" : "baseline"; }

@@ -18,6 +18,13 @@ namespace attnlab::forms {
 torch::Tensor flash_attention_cpu(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                   int64_t offset);
 
+/// The same with an additive score bias shared by the heads: softmax(q·kᵀ/sqrt(Dh) + bias) over the
+/// visible keys. bias: [B|1, 1, T, S] float32, finite (-inf would make an all-hidden tile NaN; use a
+/// large negative floor). Its gradient (when it requires one) is dS summed over the heads, which the
+/// backward adds one batch per worker, heads in order, so the bits do not depend on the thread count.
+torch::Tensor flash_attention_cpu(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                  int64_t offset, const torch::Tensor& bias);
+
 /// The instruction set the tile kernels run with on this CPU: "avx2+fma" or "baseline".
 const char* flash_attention_cpu_isa();
 

@@ -34,21 +34,27 @@ bool cpu_flash_enabled() {
   return enabled;
 }
 
-/// flash_attention_cpu(q, k, v, offset) where it applies: float32 on the CPU, and `future` the
-/// plain causal mask over S == T keys (training) or undefined for one query over a cache.
+/// flash_attention_cpu(q, k, v, offset[, bias]) where it applies: float32 on the CPU, and `future`
+/// the plain causal mask over S == T keys (training) or undefined for one query over a cache.
 torch::Tensor cpu_flash(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                        const torch::Tensor& future) {
+                        const torch::Tensor& future, const torch::Tensor& bias) {
   if (!cpu_flash_enabled() || !q.is_cpu()) return {};
   for (const auto* t : {&q, &k, &v}) {
     if (t->scalar_type() != torch::kFloat) return {};
   }
   const int64_t T = q.size(2), S = k.size(2);
-  if (!future.defined()) return T == 1 ? flash_attention_cpu(q, k, v, S - 1) : torch::Tensor();
-  // the kernel knows only the causal mask: a [T, T] mask is AttentionImpl's, but check (T² bools)
-  if (future.dim() == 2 && T == S && torch::equal(future, causal_future_mask(T, S, q.device()))) {
-    return flash_attention_cpu(q, k, v, 0);
+  int64_t offset = -1;
+  if (!future.defined()) {
+    if (T == 1) offset = S - 1;
+  } else if (future.dim() == 2 && T == S && torch::equal(future, causal_future_mask(T, S, q.device()))) {
+    offset = 0;  // the kernel knows only the causal mask: a [T, T] mask is AttentionImpl's, but check (T² bools)
   }
-  return {};
+  if (offset < 0) return {};
+  if (!bias.defined()) return flash_attention_cpu(q, k, v, offset);
+  const bool shared_by_heads = bias.dim() == 4 && bias.size(1) == 1 && bias.size(2) == T && bias.size(3) == S &&
+                               (bias.size(0) == 1 || bias.size(0) == q.size(0)) &&
+                               bias.scalar_type() == torch::kFloat && bias.is_cpu();
+  return shared_by_heads ? flash_attention_cpu(q, k, v, offset, bias) : torch::Tensor();
 }
 
 }  // namespace
@@ -63,7 +69,12 @@ torch::Tensor SoftmaxForm::fused(const torch::Tensor& q, const torch::Tensor& k,
     return at::scaled_dot_product_attention(q, k, v, future.logical_not(), 0.0, false);  // mask: true = attend
   }
 #endif
-  return cpu_flash(q, k, v, future);
+  return cpu_flash(q, k, v, future, torch::Tensor());
+}
+
+torch::Tensor SoftmaxForm::fused_biased(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                                        const torch::Tensor& future, const torch::Tensor& bias) const {
+  return cpu_flash(q, k, v, future, bias);
 }
 
 AttentionFormPtr SoftmaxForm::create(cfg::MapReader&) { return std::make_shared<SoftmaxForm>(); }

@@ -14,6 +14,10 @@ class SoftmaxForm : public AttentionForm {
   torch::Tensor weigh(const torch::Tensor& scores, const torch::Tensor& future) const override;
   torch::Tensor fused(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                       const torch::Tensor& future) const override;
+  /// On the CPU in float32, flash_attention_cpu with the bias when it is shared by the heads
+  /// ([B|1, 1, T, S], as DCP's keep scores); otherwise undefined (the unfused path).
+  torch::Tensor fused_biased(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                             const torch::Tensor& future, const torch::Tensor& bias) const override;
 
   static AttentionFormPtr create(cfg::MapReader& options);
 };
