@@ -19,6 +19,27 @@ namespace {
 
 std::atomic<bool> force_bisection{false};
 
+/// The smaller component q = min(p, 1 - p) with the logs the forward needs: log q, log(1 - q) and
+/// q^{α-1}. The Box-Cox solver has log q and q^{α-1} = 1 + (α-1) v without a transcendental.
+struct Root {
+  double q = 0.0;
+  double log_q = -std::numeric_limits<double>::infinity();
+  double log_r = 0.0;  // log(1 - q)
+  double q_a = 0.0;    // q^{α-1}
+};
+
+/// Root of q from q alone (closed forms, the tabulated solver).
+Root root_of(double q, double a) {
+  Root root;
+  root.q = q;
+  if (q > 0.0) {
+    root.log_q = std::log(q);
+    root.log_r = std::log1p(-q);
+    root.q_a = std::exp(a * root.log_q);
+  }
+  return root;
+}
+
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
@@ -98,38 +119,58 @@ class BoxCoxSolver {
     thread_local double table_a = 0.0;
     thread_local std::vector<double> table(kSteps + 1);  // v at m = lo + i (0 - lo) / kSteps
     if (table_a != a) {
-      for (int64_t i = 0; i <= kSteps; ++i) table[i] = newton(m_at(i), std::max(m_at(i) - std::log(2.0), -1.0 / a));
+      for (int64_t i = 0; i <= kSteps; ++i) {
+        table[i] = (newton(m_at(i), std::max(m_at(i) - std::log(2.0), -1.0 / a)).q_a - 1.0) / a;  // v
+      }
       table_a = a;
     }
     table_ = table.data();
   }
-  double operator()(double m) const {
+  double operator()(double m) const { return solve(m).q; }
+  Root solve(double m) const {
     double v = m;
     if (m >= lo_) {
       const double x = (m - lo_) / -lo_ * kSteps;
       const int64_t i = std::clamp<int64_t>(static_cast<int64_t>(x), 0, kSteps - 1);
       v = table_[i] + (x - static_cast<double>(i)) * (table_[i + 1] - table_[i]);
     }
-    return std::exp(std::log1p(a_ * newton(m, std::max(v, -1.0 / a_))) / a_);
+    return newton(m, std::max(v, -1.0 / a_));
   }
 
  private:
   static constexpr int64_t kSteps = 4096;
   double m_at(int64_t i) const { return lo_ - lo_ * static_cast<double>(i) / kSteps; }
-  /// The root v of f(v) = m, from `v`.
-  double newton(double m, double v) const {
+  /// The root v of f(v) = m, from `v`, as a Root. Newton stops when its next step is below
+  /// 1e-15 max(1, |v|); the point it evaluated last is returned when that step moves q by less than
+  /// 1e-16 relatively, so q, log q and log(1 - q) need no second evaluation. Per step: 4
+  /// transcendentals, since q^{1-a} = q / q^a and (1-q)^{a-1} = (1-q)^a / (1-q) reuse what f needs.
+  Root newton(double m, double v) const {
     const double a = a_, v_top = std::expm1(-a * std::log(2.0)) / a;  // v at q = 1/2
+    Root at;
     for (int step = 0; step < 40; ++step) {
-      const double log_q = std::log1p(a * v) / a;  // q^a = 1 + a v
-      const double q = std::exp(log_q), log_r = std::log1p(-q);
-      const double f = v - std::expm1(a * log_r) / a;
-      const double slope = 1.0 + std::exp((1.0 - a) * (log_q - log_r));
+      at = evaluate(v);
+      const double r_a = std::expm1(a * at.log_r);  // (1-q)^a - 1
+      const double f = v - r_a / a;
+      const double q_pow = at.q_a > 0.0 ? at.q / at.q_a : 0.0;  // q^{1-a}: 0 at the support edge (a < 1)
+      const double slope = 1.0 + q_pow * (1.0 + r_a) / (1.0 - at.q);
       const double next = std::clamp(v - (f - m) / slope, -1.0 / a, v_top);
-      const bool done = std::abs(next - v) <= 1e-15 * std::max(1.0, std::abs(v));
+      const double step_size = std::abs(next - v);
+      if (step_size <= 1e-15 * std::max(1.0, std::abs(v))) {
+        // q's relative error from stopping at v rather than next is about step / (a q^a)
+        if (step_size > 1e-16 * a * at.q_a) at = evaluate(next);
+        break;
+      }
       v = next;
-      if (done) break;
     }
-    return v;
+    return at;
+  }
+  Root evaluate(double v) const {
+    Root at;
+    at.q_a = 1.0 + a_ * v;
+    at.log_q = std::log1p(a_ * v) / a_;
+    at.q = std::exp(at.log_q);
+    at.log_r = std::log1p(-at.q);
+    return at;
   }
   double a_, lo_;
   const double* table_ = nullptr;  // this thread's table: the solver lives on the thread that made it
@@ -190,14 +231,16 @@ class ScalarSmallerComponent {
     if (!closed_form && a_ >= 1.0) table_.emplace(a_);
     if (!closed_form && a_ < 1.0) box_cox_.emplace(a_);
   }
-  double operator()(double m) const {
-    if (a_ * m <= -1.0) return 0.0;
-    if (m == 0.0) return 0.5;
+  Root operator()(double m) const {
+    if (a_ * m <= -1.0) return Root{};
+    if (m == 0.0) return root_of(0.5, a_);
     double q;
     if (table_) {
       q = (*table_)(m);
     } else if (box_cox_) {
-      q = (*box_cox_)(m);
+      const Root root = box_cox_->solve(m);
+      if (root.q > 0.0 && root.q <= 0.5) return root;
+      return root_of(std::clamp(root.q, 0.0, 0.5), a_);  // underflow (log q = -inf, as the tensor route) or the clamp
     } else if (alpha_ == 1.5) {
       const double c = std::min(-0.5 * m, 1.0);
       q = (1.0 - c * c) / (std::sqrt(2.0 - c * c) + c);
@@ -209,7 +252,7 @@ class ScalarSmallerComponent {
     } else {  // 4
       q = 0.5 + std::sinh(std::asinh(6.0 * m) / 3.0);
     }
-    return std::clamp(q, 0.0, 0.5);
+    return root_of(std::clamp(q, 0.0, 0.5), a_);
   }
 
  private:
@@ -229,16 +272,17 @@ void fused_forward(const T* s, T* out, double* d, int64_t n, double alpha, bool 
     for (int64_t e = begin; e < end; ++e) {
       const double x = static_cast<double>(s[e]);
       const bool positive = x > 0;
-      const double q = smaller(-std::abs(x));
+      const Root root = smaller(-std::abs(x));
+      const double q = root.q;
       double slope = 0.0;
       if (q > 0.0) {  // inside the support
-        const double log_q = std::log(q), log_r = std::log1p(-q);
-        const double dp = 1.0 / (std::exp((alpha - 2.0) * log_q) + std::exp((alpha - 2.0) * log_r));
-        slope = !log_output ? dp : positive ? dp / (1.0 - q) : 1.0 / (std::exp((alpha - 1.0) * log_q) + q * std::exp((alpha - 2.0) * log_r));
+        const double r_pow = std::exp((alpha - 2.0) * root.log_r);  // (1-q)^{α-2}
+        const double dp = 1.0 / (root.q_a / q + r_pow);                // q^{α-2} = q^{α-1} / q
+        slope = !log_output ? dp : positive ? dp / (1.0 - q) : 1.0 / (root.q_a + q * r_pow);
       }
       double value = positive ? 1.0 - q : q;
       if (log_output) {
-        value = positive ? std::log1p(-q) : std::log(q);
+        value = positive ? root.log_r : root.log_q;
         if (value <= log_floor) value = log_floor, slope = 0.0;
       }
       out[e] = static_cast<T>(value);
