@@ -11,6 +11,7 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 namespace attnlab {
@@ -109,18 +110,26 @@ class TabulatedSolver {
 
 /// q for 1 < α < 2 on the CPU. With v = (q^a - 1)/a (log q in the limit a → 0), f = v + g(q),
 /// g = -expm1(a log1p(-q))/a ∈ [0, log 2], and df/dv = 1 + q^{1-a} (1-q)^{a-1} ∈ [1, 2]: Newton in
-/// v converges for every a, with q relatively exact even where tiny. It starts from a table of the
-/// root at 4096 even steps of m over [max(-1/a, -40), 0], and below -40 from v = m (g ≈ q < e^-40
-/// there). The table starts within 3e-6 of the root: 1.2-2.0 steps on average for α 1.01-1.9,
-/// against 2.4-5.5 from v = m - log 2 (3000 random m a setting). One solver per thread at a time.
+/// v converges for every a, with q relatively exact even where tiny. It starts from a cubic
+/// Hermite table of the root (v and dv/dm = 1/f') at 4096 even steps of m over
+/// [max(-1/a, -40), 0], and below -40 from v = m (g ≈ q < e^-40 there).
+/// `q_tol`: the relative accuracy of q wanted. Newton stops when its step, which is about the
+/// error of the point it just evaluated, is below q_tol q^a (q's relative error is dv / q^a); the
+/// default is float64's; float32 scores ask for 1e-9, one evaluation for most entries.
+/// One solver per thread at a time.
 class BoxCoxSolver {
  public:
-  explicit BoxCoxSolver(double a) : a_(a), lo_(std::max(-1.0 / a, -40.0)) {
+  static constexpr double kFloat64Tol = 1e-16;
+  explicit BoxCoxSolver(double a, double q_tol = kFloat64Tol)
+      : a_(a), lo_(std::max(-1.0 / a, -40.0)), v_top_(std::expm1(-a * std::log(2.0)) / a), q_tol_(q_tol) {
     thread_local double table_a = 0.0;
-    thread_local std::vector<double> table(kSteps + 1);  // v at m = lo + i (0 - lo) / kSteps
+    thread_local std::vector<double> table(2 * (kSteps + 1));  // {v, dv/dm} at m = lo + i (0 - lo) / kSteps
     if (table_a != a) {
       for (int64_t i = 0; i <= kSteps; ++i) {
-        table[i] = (newton(m_at(i), std::max(m_at(i) - std::log(2.0), -1.0 / a)).q_a - 1.0) / a;  // v
+        double slope = 1.0;
+        const Root at = newton(m_at(i), std::max(m_at(i) - std::log(2.0), -1.0 / a), kFloat64Tol, &slope);
+        table[2 * i] = (at.q_a - 1.0) / a;  // v
+        table[2 * i + 1] = 1.0 / slope;     // dv/dm
       }
       table_a = a;
     }
@@ -130,22 +139,24 @@ class BoxCoxSolver {
   Root solve(double m) const {
     double v = m;
     if (m >= lo_) {
-      const double x = (m - lo_) / -lo_ * kSteps;
+      const double h = -lo_ / kSteps, x = (m - lo_) / h;
       const int64_t i = std::clamp<int64_t>(static_cast<int64_t>(x), 0, kSteps - 1);
-      v = table_[i] + (x - static_cast<double>(i)) * (table_[i + 1] - table_[i]);
+      const double t = x - static_cast<double>(i), t2 = t * t, t3 = t2 * t;
+      const double* n = table_ + 2 * i;  // v_i, d_i, v_{i+1}, d_{i+1}
+      v = (2 * t3 - 3 * t2 + 1) * n[0] + (t3 - 2 * t2 + t) * h * n[1] + (3 * t2 - 2 * t3) * n[2] + (t3 - t2) * h * n[3];
     }
-    return newton(m, std::max(v, -1.0 / a_));
+    return newton(m, std::clamp(v, -1.0 / a_, v_top_), q_tol_, nullptr);
   }
 
  private:
   static constexpr int64_t kSteps = 4096;
   double m_at(int64_t i) const { return lo_ - lo_ * static_cast<double>(i) / kSteps; }
-  /// The root v of f(v) = m, from `v`, as a Root. Newton stops when its next step is below
-  /// 1e-15 max(1, |v|); the point it evaluated last is returned when that step moves q by less than
-  /// 1e-16 relatively, so q, log q and log(1 - q) need no second evaluation. Per step: 4
-  /// transcendentals, since q^{1-a} = q / q^a and (1-q)^{a-1} = (1-q)^a / (1-q) reuse what f needs.
-  Root newton(double m, double v) const {
-    const double a = a_, v_top = std::expm1(-a * std::log(2.0)) / a;  // v at q = 1/2
+  /// The root v of f(v) = m, from `v`, as a Root. Newton stops at a step below 1e-15 max(1, |v|)
+  /// or below q_tol q^a; the point evaluated last is returned when the step is below q_tol q^a,
+  /// so q, log q and log(1 - q) need no second evaluation. 4 transcendentals an evaluation, since
+  /// q^{1-a} = q / q^a and (1-q)^{a-1} = (1-q)^a / (1-q) reuse what f needs. `slope`: f' there.
+  Root newton(double m, double v, double q_tol, double* slope_out) const {
+    const double a = a_;
     Root at;
     for (int step = 0; step < 40; ++step) {
       at = evaluate(v);
@@ -153,11 +164,11 @@ class BoxCoxSolver {
       const double f = v - r_a / a;
       const double q_pow = at.q_a > 0.0 ? at.q / at.q_a : 0.0;  // q^{1-a}: 0 at the support edge (a < 1)
       const double slope = 1.0 + q_pow * (1.0 + r_a) / (1.0 - at.q);
-      const double next = std::clamp(v - (f - m) / slope, -1.0 / a, v_top);
+      if (slope_out) *slope_out = slope;
+      const double next = std::clamp(v - (f - m) / slope, -1.0 / a, v_top_);
       const double step_size = std::abs(next - v);
-      if (step_size <= 1e-15 * std::max(1.0, std::abs(v))) {
-        // q's relative error from stopping at v rather than next is about step / (a q^a)
-        if (step_size > 1e-16 * a * at.q_a) at = evaluate(next);
+      if (step_size <= 1e-15 * std::max(1.0, std::abs(v)) || step_size <= q_tol * at.q_a) {
+        if (step_size > q_tol * at.q_a) at = evaluate(next);  // float64: v itself still moves q
         break;
       }
       v = next;
@@ -172,7 +183,7 @@ class BoxCoxSolver {
     at.log_r = std::log1p(-at.q);
     return at;
   }
-  double a_, lo_;
+  double a_, lo_, v_top_, q_tol_;  // v_top: v at q = 1/2
   const double* table_ = nullptr;  // this thread's table: the solver lives on the thread that made it
 };
 
@@ -223,13 +234,13 @@ torch::Tensor smaller_component(const torch::Tensor& m, double alpha, int steps)
 }
 
 /// q = min(p, 1-p) for m = -|s| ≤ 0 and a finite α > 1, one entry: smaller_component's rules.
-/// (Made per thread: its solver's table is the thread's.)
+/// q_tol: BoxCoxSolver's. (Made per thread: its solver's table is the thread's.)
 class ScalarSmallerComponent {
  public:
-  explicit ScalarSmallerComponent(double alpha) : alpha_(alpha), a_(alpha - 1.0) {
+  ScalarSmallerComponent(double alpha, double q_tol) : alpha_(alpha), a_(alpha - 1.0) {
     const bool closed_form = alpha == 1.5 || alpha == 2.0 || alpha == 3.0 || alpha == 4.0;
     if (!closed_form && a_ >= 1.0) table_.emplace(a_);
-    if (!closed_form && a_ < 1.0) box_cox_.emplace(a_);
+    if (!closed_form && a_ < 1.0) box_cox_.emplace(a_, q_tol);
   }
   Root operator()(double m) const {
     if (a_ * m <= -1.0) return Root{};
@@ -268,7 +279,8 @@ class ScalarSmallerComponent {
 template <typename T>
 void fused_forward(const T* s, T* out, double* d, int64_t n, double alpha, bool log_output, double log_floor) {
   at::parallel_for(0, n, 4096, [&](int64_t begin, int64_t end) {
-    const ScalarSmallerComponent smaller(alpha);
+    // float32 scores need q to float32's accuracy: 1e-9 relative leaves a margin of 60x
+    const ScalarSmallerComponent smaller(alpha, std::is_same<T, float>::value ? 1e-9 : BoxCoxSolver::kFloat64Tol);
     for (int64_t e = begin; e < end; ++e) {
       const double x = static_cast<double>(s[e]);
       const bool positive = x > 0;
