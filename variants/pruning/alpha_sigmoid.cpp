@@ -115,7 +115,7 @@ class TabulatedSolver {
 /// [max(-1/a, -40), 0], and below -40 from v = m (g ≈ q < e^-40 there).
 /// `q_tol`: the relative accuracy of q wanted. Newton stops when its step, which is about the
 /// error of the point it just evaluated, is below q_tol q^a (q's relative error is dv / q^a); the
-/// default is float64's; float32 scores ask for 1e-9, one evaluation for most entries.
+/// default is float64's; float32 scores ask for 1e-9.
 /// One solver per thread at a time.
 class BoxCoxSolver {
  public:
@@ -168,7 +168,7 @@ class BoxCoxSolver {
       const double next = std::clamp(v - (f - m) / slope, -1.0 / a, v_top_);
       const double step_size = std::abs(next - v);
       if (step_size <= 1e-15 * std::max(1.0, std::abs(v)) || step_size <= q_tol * at.q_a) {
-        if (step_size > q_tol * at.q_a) at = evaluate(next);  // float64: v itself still moves q
+        if (step_size > q_tol * at.q_a) at = evaluate(next);  // the step still moves q: take its end
         break;
       }
       v = next;
