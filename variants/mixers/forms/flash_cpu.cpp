@@ -438,13 +438,16 @@ torch::Tensor flash_attention_cpu(const torch::Tensor& q, const torch::Tensor& k
                                   int64_t offset, const torch::Tensor& bias) {
   check_inputs(q, k, v, offset);
   const int64_t B = q.size(0), T = q.size(2), S = k.size(2);
-  TORCH_CHECK(bias.scalar_type() == torch::kFloat && bias.device().is_cpu(),
-              "flash_attention_cpu: the bias must be float32 on the CPU");
-  TORCH_CHECK(bias.dim() == 4 && (bias.size(0) == B || bias.size(0) == 1) && bias.size(1) == 1 &&
-                  bias.size(2) == T && bias.size(3) == S,
-              "flash_attention_cpu: the bias must be [B|1, 1, T, S], got ", bias.sizes());
+  TORCH_CHECK(flash_attention_cpu_takes_bias(q, k, bias), "flash_attention_cpu: the bias must be float32 on the CPU, ",
+              "[B|1, 1, T, S] = [", B, "|1, 1, ", T, ", ", S, "], got ", bias.scalar_type(), " ", bias.sizes());
   // expand outside the function, so autograd sums the gradient of a batch-shared bias
   return FlashAttentionFunction::apply(q, k, v, c10::optional<torch::Tensor>(bias.expand({B, 1, T, S})), offset);
+}
+
+bool flash_attention_cpu_takes_bias(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& bias) {
+  return bias.scalar_type() == torch::kFloat && bias.is_cpu() && bias.dim() == 4 &&
+         (bias.size(0) == q.size(0) || bias.size(0) == 1) && bias.size(1) == 1 && bias.size(2) == q.size(2) &&
+         bias.size(3) == k.size(2);
 }
 
 const char* flash_attention_cpu_isa() { return use_avx2() ? "avx2+fma" : "baseline"; }

@@ -25,6 +25,10 @@ torch::Tensor flash_attention_cpu(const torch::Tensor& q, const torch::Tensor& k
 torch::Tensor flash_attention_cpu(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                   int64_t offset, const torch::Tensor& bias);
 
+/// Whether flash_attention_cpu takes `bias` for queries q [B, H, T, Dh] and keys k [B, H, S, Dh]:
+/// float32 on the CPU, [B|1, 1, T, S].
+bool flash_attention_cpu_takes_bias(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& bias);
+
 /// The instruction set the tile kernels run with on this CPU: "avx2+fma" or "baseline".
 const char* flash_attention_cpu_isa();
 

@@ -51,10 +51,7 @@ torch::Tensor cpu_flash(const torch::Tensor& q, const torch::Tensor& k, const to
   }
   if (offset < 0) return {};
   if (!bias.defined()) return flash_attention_cpu(q, k, v, offset);
-  const bool shared_by_heads = bias.dim() == 4 && bias.size(1) == 1 && bias.size(2) == T && bias.size(3) == S &&
-                               (bias.size(0) == 1 || bias.size(0) == q.size(0)) &&
-                               bias.scalar_type() == torch::kFloat && bias.is_cpu();
-  return shared_by_heads ? flash_attention_cpu(q, k, v, offset, bias) : torch::Tensor();
+  return flash_attention_cpu_takes_bias(q, k, bias) ? flash_attention_cpu(q, k, v, offset, bias) : torch::Tensor();
 }
 
 }  // namespace
